@@ -1,0 +1,223 @@
+"""Delivery promises without a year ("Wednesday, June 25", "Aug 4 - 7") resolved to dates.
+
+Every date is resolved against a reference day (when the page was scraped): a month and day
+take the year that puts them nearest to it, so "January 3" seen on December 30 is next year.
+Anything unreadable gives None; these functions never raise on text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+_MAX_TEXT = 80
+
+_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: (
+        "january",
+        "jan",
+        "januar",
+        "jänner",
+        "janvier",
+        "janv",
+        "enero",
+        "ene",
+        "gennaio",
+        "gen",
+        "januari",
+    ),
+    2: (
+        "february",
+        "feb",
+        "februar",
+        "février",
+        "févr",
+        "fevrier",
+        "febrero",
+        "febbraio",
+        "februari",
+    ),
+    3: ("march", "mar", "märz", "mars", "marzo", "maart", "mrt"),
+    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile"),
+    5: ("may", "mai", "mayo", "maggio", "mag", "mei"),
+    6: ("june", "jun", "juni", "juin", "junio", "giugno", "giu"),
+    7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug"),
+    8: ("august", "aug", "août", "aout", "agosto", "ago", "augustus"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "settembre", "set"),
+    10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott"),
+    11: ("november", "nov", "novembre", "noviembre"),
+    12: ("december", "dec", "dezember", "dez", "décembre", "déc", "diciembre", "dic", "dicembre"),
+}
+_MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
+_WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        (
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        )
+    )
+    for name in names
+}
+_RELATIVE = {"today": 0, "tomorrow": 1, "overnight": 1}
+
+_WORD = r"[^\W\d_]+"
+_MONTH_FIRST = re.compile(rf"^({_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?$")
+_DAY_FIRST = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:de\s+)?({_WORD})\.?$")
+_JAPANESE = re.compile(r"^(\d{1,2})月(\d{1,2})日")
+_DAY_ONLY = re.compile(r"^(\d{1,2})$")
+_LEADING_WEEKDAY = re.compile(rf"^{_WORD}\.?,\s*")
+_RANGE_SPLIT = re.compile(r"\s*[-\u2013\u2014]\s*|\s+(?:to|bis|au|al)\s+")
+
+
+def resolve_delivery(value: object, reference: date) -> tuple[date, date] | None:
+    """Resolve a delivery promise: a string, or a ``{"from": ..., "by": ...}`` mapping."""
+    if isinstance(value, str):
+        return parse_window(value, reference)
+    if not isinstance(value, Mapping):
+        return None
+    start_text, end_text = value.get("from"), value.get("by")
+    if isinstance(start_text, str) and start_text.strip():
+        start = parse_day(start_text, reference)
+        if start is None:
+            return None
+        if not isinstance(end_text, str) or not end_text.strip():
+            return start, start
+        end = _resolve_end(end_text, start)
+        return None if end is None else (start, end)
+    if isinstance(end_text, str):
+        return parse_window(end_text, reference)
+    return None
+
+
+def parse_window(text: str, reference: date) -> tuple[date, date] | None:
+    """``"June 25"``, ``"Aug 4 - 7"``, ``"June 27 - July 1"``, ``"Tomorrow, June 24"``, ..."""
+    cleaned = _clean(text)
+    if not cleaned or len(cleaned) > _MAX_TEXT:
+        return None
+    relative = _relative_day(cleaned, reference)
+    if relative is not None:
+        return relative, relative
+    parts = _RANGE_SPLIT.split(cleaned)
+    if len(parts) == 1:
+        day = parse_day(parts[0], reference)
+        return None if day is None else (day, day)
+    if len(parts) == 2:
+        return _parse_range(parts[0], parts[1], reference)
+    return None
+
+
+def _parse_range(first: str, second: str, reference: date) -> tuple[date, date] | None:
+    """``"Aug 4 - 7"`` names the month first, ``"4 - 7 Aug"`` last."""
+    if _DAY_ONLY.match(first):
+        end = parse_day(second, reference)
+        start = None if end is None else _start_before(int(first), end)
+    else:
+        start = parse_day(first, reference)
+        end = None if start is None else _resolve_end(second, start)
+    return None if start is None or end is None else (start, end)
+
+
+def _start_before(day: int, end: date) -> date | None:
+    """The day-of-month ``day`` on or before ``end``: this month, else the month before."""
+    if day <= end.day:
+        return _make(end.year, end.month, day)
+    year, month = (end.year - 1, 12) if end.month == 1 else (end.year, end.month - 1)
+    return _make(year, month, day) if year >= 1 else None
+
+
+def parse_day(text: str, reference: date) -> date | None:
+    """One day without a year: ``"Wednesday, June 25"``, ``"25. Juni"``, ``"6月25日"``."""
+    cleaned = _clean(text)
+    if len(cleaned) > _MAX_TEXT:
+        return None
+    cleaned = _LEADING_WEEKDAY.sub("", cleaned)
+    words = cleaned.split(maxsplit=1)
+    if len(words) == 2 and words[0].rstrip(".") in _WEEKDAYS:
+        cleaned = words[1]
+    month_day = _month_and_day(cleaned)
+    if month_day is not None:
+        return _nearest(month_day[0], month_day[1], reference)
+    if cleaned.rstrip(".") in _WEEKDAYS:
+        ahead = (_WEEKDAYS[cleaned.rstrip(".")] - reference.weekday()) % 7 or 7
+        return _shift(reference, ahead)
+    return None
+
+
+def _shift(day: date, days: int) -> date | None:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .!")
+
+
+def _relative_day(cleaned: str, reference: date) -> date | None:
+    """Today/Tomorrow/Overnight; an explicit date in the same text wins ("Tomorrow, June 24")."""
+    first = re.split(r"[\s,]", cleaned, maxsplit=1)[0]
+    if first not in _RELATIVE:
+        return None
+    rest = cleaned[len(first) :].lstrip(" ,")
+    explicit = parse_day(rest, reference) if rest else None
+    return explicit or _shift(reference, _RELATIVE[first])
+
+
+def _month_and_day(cleaned: str) -> tuple[int, int] | None:
+    if found := _MONTH_FIRST.match(cleaned):
+        month, day = _MONTHS.get(found.group(1)), int(found.group(2))
+    elif found := _DAY_FIRST.match(cleaned):
+        month, day = _MONTHS.get(found.group(2)), int(found.group(1))
+    elif found := _JAPANESE.match(cleaned):
+        month, day = int(found.group(1)), int(found.group(2))
+    else:
+        return None
+    if month is None or not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    return month, day
+
+
+def _make(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _nearest(month: int, day: int, reference: date) -> date | None:
+    candidates = [
+        found
+        for year in (reference.year - 1, reference.year, reference.year + 1)
+        if 1 <= year <= 9999 and (found := _make(year, month, day)) is not None
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda candidate: abs((candidate - reference).days))
+
+
+def _resolve_end(text: str, start: date) -> date | None:
+    """The end of a range, never before its start: ``"7"`` after Aug 4, ``"Jan 2"`` after Dec 30."""
+    cleaned = _clean(text)
+    if found := _DAY_ONLY.match(cleaned):
+        day = int(found.group(1))
+        year, month = start.year, start.month
+        if day < start.day:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        end = _make(year, month, day) if year <= 9999 else None
+        return end if end is not None and end >= start else None
+    month_day = _month_and_day(_LEADING_WEEKDAY.sub("", cleaned))
+    if month_day is None:
+        return None
+    for year in (start.year, start.year + 1):
+        end = _make(year, *month_day) if year <= 9999 else None
+        if end is not None and end >= start:
+            return end
+    return None

@@ -1,0 +1,88 @@
+"""Money read from scraped values: numbers that may be floats, sentinels or display strings."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+# No Amazon listing costs this much in any currency we support; larger numbers are garbage.
+MAX_PRICE = Decimal("100000000")
+_MAX_TEXT = 64
+
+_NUMBER = re.compile(r"\d[\d.,'\u00a0\u202f\u2009 \u066b\u066c]*")
+_GROUPING = str.maketrans("", "", "'\u00a0\u202f\u2009 ")
+_ARABIC_SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ","})
+_NEGATIVE = re.compile(r"[-\u2212(]\s*\D{0,4}\s*$")
+
+
+def parse_money(value: object) -> Decimal | None:
+    """A positive amount rounded to cents, or None for anything absent, sentinel or unreadable.
+
+    Floats go through their shortest ``repr`` so ``328.95`` stays ``328.95``; zero and negative
+    values are Oxylabs' way of saying "no price" and come back as None.
+    """
+    amount: Decimal | None
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        amount = Decimal(repr(value)) if math.isfinite(value) else None
+    elif isinstance(value, str):
+        amount = parse_money_text(value)
+    else:
+        return None
+    return _positive_cents(amount)
+
+
+def parse_money_text(text: str) -> Decimal | None:
+    """Read one price out of display text: ``$1,299.99``, ``1.299,99 €``, ``₹1,29,999.00``.
+
+    Ranges (``$10 - $20``), negative amounts and text with several numbers give None.
+    """
+    if len(text) > _MAX_TEXT:
+        return None
+    numbers = list(_NUMBER.finditer(text))
+    if len(numbers) != 1:
+        return None
+    found = numbers[0]
+    if _NEGATIVE.search(text[: found.start()]):
+        return None
+    token = found.group().translate(_ARABIC_SEPARATORS).translate(_GROUPING).rstrip(".,")
+    canonical = _canonical_number(token)
+    if canonical is None:
+        return None
+    try:
+        return Decimal(canonical)
+    except InvalidOperation:
+        return None
+
+
+def _canonical_number(token: str) -> str | None:
+    """Rewrite a number with ``,``/``.`` separators as ``1234.56``, deciding which is decimal."""
+    commas, dots = token.count(","), token.count(".")
+    if commas and dots:
+        decimal_sep = "," if token.rfind(",") > token.rfind(".") else "."
+        grouping_sep = "." if decimal_sep == "," else ","
+        whole, _, fraction = token.rpartition(decimal_sep)
+        if decimal_sep in whole or not fraction.isdigit() or len(fraction) > 2:
+            return None
+        return f"{whole.replace(grouping_sep, '')}.{fraction}"
+    sep = "," if commas else "." if dots else ""
+    if not sep:
+        return token
+    whole, _, fraction = token.rpartition(sep)
+    if token.count(sep) == 1 and len(fraction) in (1, 2):
+        return f"{whole}.{fraction}"
+    if len(fraction) == 3:
+        return token.replace(sep, "")
+    return None
+
+
+def _positive_cents(amount: Decimal | None) -> Decimal | None:
+    if amount is None or not amount.is_finite() or amount <= 0 or amount >= MAX_PRICE:
+        return None
+    cents = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return cents if cents > 0 else None
