@@ -1,0 +1,263 @@
+"""HTTP client for the Oxylabs Web Scraper API (`amazon_product`): realtime and push-pull batch.
+
+It returns Oxylabs' raw result dicts; turning them into observations is normalisation's job.
+Failures come out as the typed errors of `oxylabs_errors`, after retrying what can be retried
+with full-jitter backoff that honours the rate-limit headers.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import requests
+
+from app.ingest.oxylabs_errors import (
+    FaultedJobError,
+    MalformedResponseError,
+    PermanentError,
+    ProviderError,
+    RetryableError,
+    ThrottledError,
+    error_for_status,
+)
+
+MAX_BATCH = 5000
+# A server asking for a longer pause than this is more likely broken than right.
+MAX_HONOURED_WAIT = 300.0
+_TRANSIENT_TRANSPORT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAULTED = "faulted"
+
+
+@dataclass(frozen=True)
+class SubmittedJob:
+    job_id: str
+    asin: str
+
+    def __post_init__(self) -> None:
+        if not self.job_id or not self.asin:
+            raise ValueError(f"a submitted job needs a job id and an ASIN, got {self!r}")
+
+
+def build_payload(
+    query: str | list[str], marketplace: str, geo_location: str | None, currency: str
+) -> dict[str, Any]:
+    """The `amazon_product` payload of DESIGN.md; a list query makes it a batch payload."""
+    payload: dict[str, Any] = {"source": "amazon_product", "query": query, "domain": marketplace}
+    if geo_location is not None:
+        payload["geo_location"] = geo_location
+    payload["parse"] = True
+    payload["context"] = [
+        {"key": "autoselect_variant", "value": True},
+        {"key": "currency", "value": currency},
+    ]
+    return payload
+
+
+class OxylabsClient:
+    def __init__(
+        self,
+        *,
+        username: str,
+        password: str,
+        realtime_url: str,
+        data_url: str,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        realtime_read_timeout: float = 150.0,
+        max_retries: int = 4,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not username or not password:
+            raise ValueError("Oxylabs username and password must both be set")
+        for name, url in (("realtime_url", realtime_url), ("data_url", data_url)):
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{name} must be an http(s) URL, got {url!r}")
+        timeouts = (connect_timeout, read_timeout, realtime_read_timeout, backoff_base, backoff_cap)
+        if min(timeouts) <= 0 or max_retries < 0:
+            raise ValueError(f"timeouts and backoff must be > 0, retries >= 0: {timeouts}")
+        self._auth = (username, password)
+        self._realtime_url = realtime_url
+        self._data_url = data_url.rstrip("/")
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._realtime_read_timeout = realtime_read_timeout
+        self._max_retries = max_retries
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._session = session or requests.Session()
+
+    def realtime(
+        self, asin: str, marketplace: str, geo_location: str | None, currency: str
+    ) -> dict[str, Any]:
+        """Scrape one ASIN now (Oxylabs may take up to 150 s); the first raw result."""
+        payload = build_payload(asin, marketplace, geo_location, currency)
+        response = self._send("POST", self._realtime_url, payload, self._realtime_read_timeout)
+        body = _json_object(response)
+        results = body.get("results")
+        if not isinstance(results, list) or not results or not isinstance(results[0], dict):
+            raise MalformedResponseError(f"Oxylabs realtime answer has no result for {asin}")
+        return results[0]
+
+    def submit_batch(
+        self, asins: Sequence[str], marketplace: str, geo_location: str | None, currency: str
+    ) -> list[SubmittedJob]:
+        """Submit up to 5,000 ASINs sharing domain, geo and context; one job per ASIN."""
+        if not asins or len(asins) > MAX_BATCH:
+            raise ValueError(f"a batch takes 1 to {MAX_BATCH} ASINs, got {len(asins)}")
+        payload = build_payload(list(asins), marketplace, geo_location, currency)
+        url = f"{self._data_url}/v1/queries/batch"
+        body = _json_object(self._send("POST", url, payload, self._read_timeout))
+        queries = body.get("queries")
+        if not isinstance(queries, list) or len(queries) != len(asins):
+            raise MalformedResponseError(
+                f"Oxylabs accepted a batch of {len(asins)} but listed "
+                f"{len(queries) if isinstance(queries, list) else 'no'} jobs"
+            )
+        try:
+            return [SubmittedJob(str(job["id"]), str(job["query"])) for job in queries]
+        except (KeyError, TypeError, ValueError) as error:
+            raise MalformedResponseError(f"Oxylabs batch answer lacks job ids: {error}") from None
+
+    def job_status(self, job_id: str) -> JobStatus:
+        body = _json_object(self._send("GET", self._job_url(job_id), None, self._read_timeout))
+        try:
+            return JobStatus(str(body.get("status")))
+        except ValueError:
+            raise MalformedResponseError(
+                f"Oxylabs job {job_id} has an unknown status {body.get('status')!r}"
+            ) from None
+
+    def fetch_result(self, job_id: str) -> dict[str, Any] | None:
+        """The job's first raw result, or None while Oxylabs answers 204 (not ready yet)."""
+        url = f"{self._job_url(job_id)}/results"
+        response = self._send("GET", url, None, self._read_timeout)
+        if response.status_code == 204:
+            return None
+        body = _json_object(response)
+        results = body.get("results")
+        if isinstance(results, list) and results and isinstance(results[0], dict):
+            return results[0]
+        job = body.get("job")
+        if isinstance(job, dict) and job.get("status") == JobStatus.FAULTED:
+            raise FaultedJobError(f"Oxylabs job {job_id} faulted without a result")
+        raise MalformedResponseError(f"Oxylabs results of job {job_id} hold no result")
+
+    def _job_url(self, job_id: str) -> str:
+        if not job_id or not job_id.isalnum():
+            raise ValueError(f"not an Oxylabs job id: {job_id!r}")
+        return f"{self._data_url}/v1/queries/{job_id}"
+
+    def _send(
+        self, method: str, url: str, payload: dict[str, Any] | None, read_timeout: float
+    ) -> requests.Response:
+        last: RetryableError | None = None
+        for attempt in range(self._max_retries + 1):
+            if last is not None:
+                self._sleep(self._delay(attempt - 1, last))
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    json=payload,
+                    auth=self._auth,
+                    timeout=(self._connect_timeout, read_timeout),
+                )
+            except _TRANSIENT_TRANSPORT as error:
+                last = RetryableError(f"Oxylabs could not be reached ({method} {url}): {error}")
+                continue
+            except requests.RequestException as error:
+                raise PermanentError(f"Oxylabs request could not be sent: {error}") from error
+            if response.status_code < 300:
+                return response
+            failure = _failure(response)
+            if not isinstance(failure, RetryableError):
+                raise failure
+            last = failure
+        assert last is not None
+        raise last
+
+    def _delay(self, attempt: int, error: RetryableError) -> float:
+        ceiling = min(self._backoff_cap, self._backoff_base * 2**attempt)
+        jitter = self._rng.uniform(0, ceiling)
+        if isinstance(error, ThrottledError) and error.retry_after is not None:
+            return max(min(error.retry_after, MAX_HONOURED_WAIT), jitter)
+        return jitter
+
+
+def _failure(response: requests.Response) -> ProviderError:
+    return error_for_status(
+        response.status_code, _detail(response), retry_after_hint(response.headers)
+    )
+
+
+def retry_after_hint(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from Retry-After, else from the x-ratelimit-* headers.
+
+    Oxylabs documents `x-ratelimit-<name>-limit` and `-remaining` on job submissions and
+    counts its limits per second, so an exhausted limit means waiting for the next second.
+    """
+    lowered = {name.lower(): value for name, value in headers.items()}
+    for name in ("retry-after", *sorted(n for n in lowered if _is_ratelimit(n, "-reset"))):
+        seconds = _seconds(lowered.get(name))
+        if seconds is not None:
+            return seconds
+    remaining = [_seconds(v) for n, v in lowered.items() if _is_ratelimit(n, "-remaining")]
+    return 1.0 if 0.0 in remaining else None
+
+
+def _is_ratelimit(name: str, suffix: str) -> bool:
+    return name.startswith("x-ratelimit-") and name.endswith(suffix)
+
+
+def _seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason or "no detail"
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return str(body)[:200]
+
+
+def _json_object(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise MalformedResponseError(
+            f"Oxylabs answered HTTP {response.status_code} with a body that is not JSON: "
+            f"{response.text[:120]!r}",
+            response.status_code,
+        ) from None
+    if not isinstance(body, dict):
+        raise MalformedResponseError(f"Oxylabs answered a JSON {type(body).__name__}, not object")
+    return body

@@ -1,0 +1,71 @@
+"""Typed failures of the Oxylabs Web Scraper API, so callers can decide without reading HTTP.
+
+ProviderError
+├── RetryableError          try again later (5xx, 524, 612, 613, timeouts, broken bodies)
+│   ├── ThrottledError      429: wait `retry_after` seconds first
+│   ├── FaultedJobError     a push-pull job faulted without a result: submit it again
+│   └── MalformedResponseError  the answer was not the JSON we expected
+└── PermanentError          a person must act (400, 404, 422, other 4xx)
+    └── AuthError           401/403: the credentials or the plan
+"""
+
+from __future__ import annotations
+
+# Oxylabs' own codes: 524 timeout, 612 undefined internal error, 613 faulted after retries.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 524, 612, 613})
+
+
+class ProviderError(Exception):
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class RetryableError(ProviderError):
+    pass
+
+
+class ThrottledError(RetryableError):
+    def __init__(
+        self, message: str, retry_after: float | None, status_code: int | None = 429
+    ) -> None:
+        super().__init__(message, status_code)
+        self.retry_after = retry_after
+
+
+class FaultedJobError(RetryableError):
+    pass
+
+
+class MalformedResponseError(RetryableError):
+    pass
+
+
+class PermanentError(ProviderError):
+    pass
+
+
+class AuthError(PermanentError):
+    pass
+
+
+def error_for_status(status: int, detail: str, retry_after: float | None) -> ProviderError:
+    """The error a non-2xx answer stands for, with a message a merchant can act on."""
+    if status in (401, 403):
+        what = "rejected the credentials" if status == 401 else "refused access (plan or source)"
+        return AuthError(
+            f"Oxylabs {what}: {detail} (HTTP {status}). "
+            "Check OXYLABS_USERNAME and OXYLABS_PASSWORD and the API user's plan.",
+            status,
+        )
+    if status == 429:
+        return ThrottledError(f"Oxylabs rate limit reached: {detail}", retry_after, status)
+    if status in RETRYABLE_STATUSES or status >= 500:
+        return RetryableError(f"Oxylabs failed temporarily: {detail} (HTTP {status})", status)
+    if status == 400:
+        return PermanentError(f"Oxylabs rejected the request: {detail} (HTTP 400)", status)
+    if status == 404:
+        return PermanentError(f"Oxylabs no longer has this job: {detail} (HTTP 404)", status)
+    if status == 422:
+        return PermanentError(f"Oxylabs could not process the payload: {detail} (HTTP 422)", status)
+    return PermanentError(f"Oxylabs answered HTTP {status}: {detail}", status)
