@@ -54,18 +54,30 @@ _WEEKDAYS = {
     name: index
     for index, names in enumerate(
         (
-            ("monday", "mon"),
-            ("tuesday", "tue", "tues"),
-            ("wednesday", "wed"),
-            ("thursday", "thu", "thur", "thurs"),
-            ("friday", "fri"),
-            ("saturday", "sat"),
-            ("sunday", "sun"),
+            ("monday", "mon", "montag", "lundi", "lunes", "lunedì", "maandag"),
+            ("tuesday", "tue", "tues", "dienstag", "mardi", "martes", "martedì", "dinsdag"),
+            ("wednesday", "wed", "mittwoch", "mercredi", "miércoles", "mercoledì", "woensdag"),
+            (
+                "thursday",
+                "thu",
+                "thur",
+                "thurs",
+                "donnerstag",
+                "jeudi",
+                "jueves",
+                "giovedì",
+                "donderdag",
+            ),
+            ("friday", "fri", "freitag", "vendredi", "viernes", "venerdì", "vrijdag"),
+            ("saturday", "sat", "samstag", "samedi", "sábado", "sabato", "zaterdag"),
+            ("sunday", "sun", "sonntag", "dimanche", "domingo", "domenica", "zondag"),
         )
     )
     for name in names
 }
 _RELATIVE = {"today": 0, "tomorrow": 1, "overnight": 1}
+# A promise further than this from the scrape (or a range longer than this) is a misreading.
+_MAX_DAYS = 200
 
 _WORD = r"[^\W\d_]+"
 _MONTH_FIRST = re.compile(rf"^({_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?$")
@@ -198,9 +210,10 @@ def _nearest(month: int, day: int, reference: date) -> date | None:
         for year in (reference.year - 1, reference.year, reference.year + 1)
         if 1 <= year <= 9999 and (found := _make(year, month, day)) is not None
     ]
-    if not candidates:
+    nearest = min(candidates, key=lambda candidate: abs((candidate - reference).days), default=None)
+    if nearest is None or abs((nearest - reference).days) > _MAX_DAYS:
         return None
-    return min(candidates, key=lambda candidate: abs((candidate - reference).days))
+    return nearest
 
 
 def _resolve_end(text: str, start: date) -> date | None:
@@ -219,5 +232,5 @@ def _resolve_end(text: str, start: date) -> date | None:
     for year in (start.year, start.year + 1):
         end = _make(year, *month_day) if year <= 9999 else None
         if end is not None and end >= start:
-            return end
+            return end if (end - start).days <= _MAX_DAYS else None
     return None

@@ -65,20 +65,33 @@ def _canonical_number(token: str) -> str | None:
     commas, dots = token.count(","), token.count(".")
     if commas and dots:
         decimal_sep = "," if token.rfind(",") > token.rfind(".") else "."
-        grouping_sep = "." if decimal_sep == "," else ","
         whole, _, fraction = token.rpartition(decimal_sep)
-        if decimal_sep in whole or not fraction.isdigit() or len(fraction) > 2:
+        digits = _grouped(whole, "." if decimal_sep == "," else ",")
+        if digits is None or not fraction.isdigit() or len(fraction) > 2:
             return None
-        return f"{whole.replace(grouping_sep, '')}.{fraction}"
+        return f"{digits}.{fraction}"
     sep = "," if commas else "." if dots else ""
     if not sep:
         return token
     whole, _, fraction = token.rpartition(sep)
     if token.count(sep) == 1 and len(fraction) in (1, 2):
         return f"{whole}.{fraction}"
-    if len(fraction) == 3:
-        return token.replace(sep, "")
-    return None
+    return _grouped(token, sep)
+
+
+def _grouped(whole: str, sep: str) -> str | None:
+    """Digits of a whole number grouped by thousands (or the Indian lakh style), else None."""
+    groups = whole.split(sep)
+    if len(groups) == 1:
+        return whole if whole.isdigit() else None
+    head, tail = groups[0], groups[1:]
+    if not head.isdigit() or head.startswith("0") or len(head) > 3:
+        return None
+    if not all(group.isdigit() for group in tail) or len(tail[-1]) != 3:
+        return None
+    if {len(group) for group in tail[:-1]} not in (set(), {3}, {2}):
+        return None
+    return "".join(groups)
 
 
 def _positive_cents(amount: Decimal | None) -> Decimal | None:
