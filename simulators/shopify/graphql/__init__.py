@@ -3,5 +3,8 @@
 from __future__ import annotations
 
 from simulators.shopify.graphql.api import AdminGraphQL, register_admin_api
+from simulators.shopify.graphql.catalogue import add_catalogue
+from simulators.shopify.graphql.faults import Fault
+from simulators.shopify.graphql.store import Store
 
-__all__ = ["AdminGraphQL", "register_admin_api"]
+__all__ = ["AdminGraphQL", "Fault", "Store", "add_catalogue", "register_admin_api"]

@@ -5,10 +5,19 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from graphql import GraphQLSchema, build_client_schema
+from graphql import (
+    GraphQLError,
+    GraphQLScalarType,
+    GraphQLSchema,
+    ValueNode,
+    build_client_schema,
+    value_from_ast_untyped,
+)
 
 API_VERSION = "2026-10"
 SCHEMA_ENV = "SHOPIFY_SIM_ADMIN_SCHEMA"
@@ -35,4 +44,31 @@ def load_schema(path: Path | None = None) -> GraphQLSchema:
     introspection = document.get("data", document)
     if "__schema" not in introspection:
         raise ValueError(f"{source} holds no __schema introspection")
-    return build_client_schema(introspection)
+    schema = build_client_schema(introspection)
+    _install_money(schema)
+    return schema
+
+
+def parse_money(value: Any) -> Decimal:
+    """Shopify's `Money` input: a decimal given as a string or a number."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if amount.is_finite():
+            return amount
+    raise GraphQLError(f"Could not coerce value {json.dumps(value)} to Money")
+
+
+def _install_money(schema: GraphQLSchema) -> None:
+    # A client schema's custom scalars accept anything; Money must reject what Shopify rejects.
+    money = schema.get_type("Money")
+    if not isinstance(money, GraphQLScalarType):
+        raise ValueError("the Admin schema has no Money scalar")
+
+    def parse_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> Decimal:
+        return parse_money(value_from_ast_untyped(node, variables))
+
+    money.parse_value = parse_money  # type: ignore[method-assign]
+    money.parse_literal = parse_literal  # type: ignore[method-assign]
