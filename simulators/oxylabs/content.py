@@ -79,18 +79,21 @@ def _common(catalogue: Catalogue, product: Product, offer: Offer, url: str) -> J
     unavailable = offer.state is StockState.UNAVAILABLE
     price = 0 if unavailable else _num(offer.price)
     neighbours = [f"B0{catalogue.product(product.asin + str(i)).seller_id[1:9]}" for i in range(3)]
+    ad_prices = [
+        _num((offer.price * Decimal(f"1.{i + 1}")).quantize(Decimal("0.01"))) for i in range(3)
+    ]
     return {
         "ads": [
             {
                 "pos": i + 1,
                 "asin": neighbour,
                 "type": "organic_also_viewed",
-                "price": _num(offer.price * Decimal(f"1.{i + 1}")),
+                "price": ad_prices[i],
                 "title": f"{product.brand} related item {i + 1}",
                 "images": [product.images[0].replace("_AC_SL1500_", "_AC_SS57_")],
                 "rating": product.rating,
                 "location": "carousel",
-                "price_upper": _num(offer.price * Decimal(f"1.{i + 1}")),
+                "price_upper": ad_prices[i],
                 "reviews_count": 40 + i,
                 "is_prime_eligible": i % 2 == 0,
             }

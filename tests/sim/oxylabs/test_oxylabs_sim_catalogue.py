@@ -138,3 +138,18 @@ def test_shape_check_can_fail() -> None:
     problems = mismatches(content, real["results"][0]["content"])
     assert any("missing ['buybox']" in p for p in problems)
     assert any("featured_merchant: missing" in p for p in problems)
+
+
+def _prices(value: Any, key: str = "") -> list[float]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _prices(v, k)]
+    if isinstance(value, list):
+        return [p for item in value for p in _prices(item, key)]
+    return [value] if key.startswith("price") and isinstance(value, int | float) else []
+
+
+def test_every_price_has_at_most_two_decimals() -> None:
+    for content in _samples(StockState.IN_STOCK):
+        prices = _prices(content)
+        assert prices
+        assert all(round(p, 2) == p for p in prices), prices
