@@ -40,6 +40,7 @@ def first_product(harness: Harness) -> Callable[[], dict[str, Any]]:
             "{ products(first: 1) { nodes { id variants(first: 10) { nodes { id price"
             " inventoryItem { id } } } } } }"
         )
-        return data["products"]["nodes"][0]
+        product: dict[str, Any] = data["products"]["nodes"][0]
+        return product
 
     return load

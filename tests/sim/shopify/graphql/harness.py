@@ -47,4 +47,5 @@ class Harness:
         status, body = self.gql(query, variables)
         assert status == 200, body
         assert "errors" not in body, body["errors"]
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
