@@ -56,8 +56,35 @@ def idempotency_key(info: GraphQLResolveInfo) -> str:
     return key
 
 
-def _check(state: ShopState, data: dict[str, Any]) -> tuple[list[Change], list[dict[str, Any]]]:
-    errors: list[dict[str, Any]] = []
+# (field under the row, message, code) for each way a quantity row can be refused
+ROW_ERRORS = {
+    "item": (
+        "inventoryItemId",
+        "The specified inventory item could not be found.",
+        "INVALID_INVENTORY_ITEM",
+    ),
+    "location": ("locationId", "The specified location could not be found.", "INVALID_LOCATION"),
+    "duplicate": (
+        None,
+        "The combination of inventoryItemId and locationId must be unique.",
+        "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
+    ),
+    "negative": ("quantity", "The quantity can't be negative.", "INVALID_QUANTITY_NEGATIVE"),
+    "too_high": (
+        "quantity",
+        "The total quantity can't be higher than 1,000,000,000.",
+        "INVALID_QUANTITY_TOO_HIGH",
+    ),
+    "stale": (
+        "changeFromQuantity",
+        "The changeFromQuantity value does not match persisted value.",
+        "CHANGE_FROM_QUANTITY_STALE",
+    ),
+}
+
+
+def _header_errors(data: dict[str, Any]) -> list[dict[str, Any]]:
+    errors = []
     if data["name"] not in QUANTITY_NAMES:
         errors.append(
             user_error(
@@ -79,71 +106,46 @@ def _check(state: ShopState, data: dict[str, Any]) -> tuple[list[Change], list[d
                 "INVALID_REFERENCE_DOCUMENT",
             )
         )
+    return errors
+
+
+def _row_problem(
+    state: ShopState, name: str, row: dict[str, Any], seen: set[tuple[int, int]]
+) -> str | Change:
+    """The change a quantity row asks for, or the ROW_ERRORS key that refuses it."""
+    item_id = parse_gid(row["inventoryItemId"], "InventoryItem")
+    location_id = parse_gid(row["locationId"], "Location")
+    if item_id is None or state.variant_by_item(item_id) is None:
+        return "item"
+    if location_id is None or location_id not in state.locations:
+        return "location"
+    if (item_id, location_id) in seen:
+        return "duplicate"
+    seen.add((item_id, location_id))
+    quantity: int = row["quantity"]
+    if quantity < 0:
+        return "negative"
+    if quantity > MAX_QUANTITY:
+        return "too_high"
+    current = state.levels.get((item_id, location_id), {}).get(name, 0)
+    expected = row["changeFromQuantity"]
+    if expected is not None and expected != current:
+        return "stale"
+    return (item_id, location_id, quantity)
+
+
+def _check(state: ShopState, data: dict[str, Any]) -> tuple[list[Change], list[dict[str, Any]]]:
+    errors = _header_errors(data)
     changes: list[Change] = []
     seen: set[tuple[int, int]] = set()
     for index, row in enumerate(data["quantities"]):
+        outcome = _row_problem(state, data["name"], row, seen)
+        if isinstance(outcome, tuple):
+            changes.append(outcome)
+            continue
+        field, message, code = ROW_ERRORS[outcome]
         path = ["input", "quantities", str(index)]
-        item_id = parse_gid(row["inventoryItemId"], "InventoryItem")
-        location_id = parse_gid(row["locationId"], "Location")
-        if item_id is None or state.variant_by_item(item_id) is None:
-            errors.append(
-                user_error(
-                    [*path, "inventoryItemId"],
-                    "The specified inventory item could not be found.",
-                    "INVALID_INVENTORY_ITEM",
-                )
-            )
-            continue
-        if location_id is None or location_id not in state.locations:
-            errors.append(
-                user_error(
-                    [*path, "locationId"],
-                    "The specified location could not be found.",
-                    "INVALID_LOCATION",
-                )
-            )
-            continue
-        if (item_id, location_id) in seen:
-            errors.append(
-                user_error(
-                    path,
-                    "The combination of inventoryItemId and locationId must be unique.",
-                    "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
-                )
-            )
-            continue
-        seen.add((item_id, location_id))
-        quantity = row["quantity"]
-        if quantity < 0:
-            errors.append(
-                user_error(
-                    [*path, "quantity"],
-                    "The quantity can't be negative.",
-                    "INVALID_QUANTITY_NEGATIVE",
-                )
-            )
-            continue
-        if quantity > MAX_QUANTITY:
-            errors.append(
-                user_error(
-                    [*path, "quantity"],
-                    "The total quantity can't be higher than 1,000,000,000.",
-                    "INVALID_QUANTITY_TOO_HIGH",
-                )
-            )
-            continue
-        current = state.levels.get((item_id, location_id), {}).get(data["name"], 0)
-        expected = row["changeFromQuantity"]
-        if expected is not None and expected != current:
-            errors.append(
-                user_error(
-                    [*path, "changeFromQuantity"],
-                    "The changeFromQuantity value does not match persisted value.",
-                    "CHANGE_FROM_QUANTITY_STALE",
-                )
-            )
-            continue
-        changes.append((item_id, location_id, quantity))
+        errors.append(user_error([*path, field] if field else path, message, code))
     return changes, errors
 
 

@@ -151,6 +151,12 @@ class Store:
 
         return add_catalogue(self, shop, count, variants_per_product, seed=seed)
 
+    def ensure_shop(self, shop: str) -> ShopState:
+        """The shop, created empty (USD, standard plan, one location) on first use."""
+        with self._lock:
+            state = self._shops.get(shop)
+        return state if state is not None else self.seed_shop(shop)
+
     def shop(self, shop: str) -> ShopState:
         with self._lock:
             state = self._shops.get(shop)

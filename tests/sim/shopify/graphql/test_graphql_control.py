@@ -88,9 +88,11 @@ def test_stats_count_calls_faults_and_points(harness: Harness) -> None:
     assert stats["timeline"] == [["2026-10-01T12:00:00+00:00", 1]]
 
 
-def test_reset_forgets_everything(harness: Harness) -> None:
+def test_reset_forgets_everything_and_an_authorized_shop_starts_empty(harness: Harness) -> None:
     harness.client.post("/_sim/graphql/reset")
-    assert harness.gql("{ shop { name } }")[0] == 404
+    data = harness.data("{ shop { name } products(first: 5) { nodes { id } } }")
+    assert data == {"shop": {"name": "demo"}, "products": {"nodes": []}}
+    assert harness.client.get("/_sim/graphql/stats").get_json()[SHOP]["calls"] == 1
 
 
 def test_catalogue_builder_is_deterministic_and_sized() -> None:
