@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, jsonify, redirect, render_template, request, send_file
+from flask import Flask, abort, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -107,8 +107,9 @@ class AdminPages:
     def script(self, filename: str) -> Response:
         if filename not in STATIC_SCRIPTS:
             abort(404)
-        response = send_file(STATIC_DIR / filename, mimetype="text/javascript", max_age=0)
+        response = Response((STATIC_DIR / filename).read_bytes(), mimetype="text/javascript")
         response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Cache-Control"] = "no-cache"
         return response
 
 

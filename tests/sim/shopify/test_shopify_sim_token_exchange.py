@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from shopify_sim_support import API_KEY, API_SECRET, SHOP, Receiver, load_fixture, make_config
 from werkzeug.test import TestResponse
 
 from simulators.shopify.app import Simulator, create_app, simulator
-from tests.sim.shopify.conftest import API_KEY, API_SECRET, SHOP, load_fixture, make_config
 
 EXAMPLES = load_fixture("token_exchange_examples.json")
 ERROR_BODY = EXAMPLES["error_example"]["body"]
@@ -39,7 +39,9 @@ def session_token(sim: Simulator, shop: str = SHOP) -> str:
 
 
 @pytest.mark.usefixtures("installed")
-def test_expiring_offline_exchange_answers_like_the_fixture(client: FlaskClient, sim: Simulator):
+def test_expiring_offline_exchange_answers_like_the_fixture(
+    client: FlaskClient, sim: Simulator
+) -> None:
     answer = post(client, exchange_body(session_token(sim)))
 
     assert answer.status_code == 200
@@ -55,7 +57,7 @@ def test_expiring_offline_exchange_answers_like_the_fixture(client: FlaskClient,
 
 
 @pytest.mark.usefixtures("installed")
-def test_form_encoded_non_expiring_exchange(client: FlaskClient, sim: Simulator):
+def test_form_encoded_non_expiring_exchange(client: FlaskClient, sim: Simulator) -> None:
     form = exchange_body(session_token(sim))
     del form["expiring"]
 
@@ -66,7 +68,7 @@ def test_form_encoded_non_expiring_exchange(client: FlaskClient, sim: Simulator)
 
 
 @pytest.mark.usefixtures("installed")
-def test_online_exchange_names_the_user(client: FlaskClient, sim: Simulator):
+def test_online_exchange_names_the_user(client: FlaskClient, sim: Simulator) -> None:
     online = EXAMPLES["requested_token_type_values"][1]
     answer = post(client, exchange_body(session_token(sim), requested_token_type=online))
 
@@ -84,14 +86,16 @@ def test_online_exchange_names_the_user(client: FlaskClient, sim: Simulator):
     "subject",
     ["not-a-jwt", "a.b.c", "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.e30."],
 )
-def test_garbage_subject_token_is_refused_with_the_real_error(client: FlaskClient, subject: str):
+def test_garbage_subject_token_is_refused_with_the_real_error(
+    client: FlaskClient, subject: str
+) -> None:
     answer = post(client, exchange_body(subject))
 
     assert answer.status_code == EXAMPLES["error_example"]["status"]
     assert answer.get_json() == ERROR_BODY
 
 
-def test_session_token_of_another_shop_is_refused(client: FlaskClient, sim: Simulator):
+def test_session_token_of_another_shop_is_refused(client: FlaskClient, sim: Simulator) -> None:
     sim.install(SHOP)
     sim.install("other-shop.myshopify.com")
 
@@ -101,7 +105,7 @@ def test_session_token_of_another_shop_is_refused(client: FlaskClient, sim: Simu
 
 
 @pytest.mark.usefixtures("installed")
-def test_expired_session_token_is_refused(client: FlaskClient, sim: Simulator):
+def test_expired_session_token_is_refused(client: FlaskClient, sim: Simulator) -> None:
     token = session_token(sim)
     sim.clock.advance(71)  # 60 s lifetime + 10 s leeway + 1
 
@@ -111,7 +115,7 @@ def test_expired_session_token_is_refused(client: FlaskClient, sim: Simulator):
 
 
 @pytest.mark.usefixtures("installed")
-def test_token_signed_with_another_secret_is_refused(client: FlaskClient):
+def test_token_signed_with_another_secret_is_refused(client: FlaskClient) -> None:
     other = simulator(create_app(make_config(api_secret="another-secret")))
     other.install(SHOP)
 
@@ -126,14 +130,14 @@ def test_token_signed_with_another_secret_is_refused(client: FlaskClient):
 )
 def test_bad_client_credentials_answer_invalid_client(
     client: FlaskClient, sim: Simulator, credentials: dict[str, str]
-):
+) -> None:
     answer = post(client, exchange_body(session_token(sim), **credentials))
 
     assert answer.status_code == 401
     assert answer.get_json()["error"] == "invalid_client"
 
 
-def test_previous_secret_is_accepted_during_rotation():
+def test_previous_secret_is_accepted_during_rotation() -> None:
     app = create_app(make_config(previous_api_secret="old-secret"))
     sim = simulator(app)
     sim.install(SHOP)
@@ -143,7 +147,7 @@ def test_previous_secret_is_accepted_during_rotation():
     assert answer.status_code == 200
 
 
-def test_uninstalled_shop_cannot_exchange(client: FlaskClient, sim: Simulator):
+def test_uninstalled_shop_cannot_exchange(client: FlaskClient, sim: Simulator) -> None:
     sim.install(SHOP)
     token = session_token(sim)
     sim.uninstall(SHOP)
@@ -161,7 +165,7 @@ def expiring_pair(client: FlaskClient, sim: Simulator) -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("installed")
-def test_refresh_rotates_and_retires_the_used_token(client: FlaskClient, sim: Simulator):
+def test_refresh_rotates_and_retires_the_used_token(client: FlaskClient, sim: Simulator) -> None:
     first = expiring_pair(client, sim)
     second = post(client, refresh_body(first["refresh_token"])).get_json()
     third = post(client, refresh_body(second["refresh_token"])).get_json()
@@ -178,7 +182,7 @@ def test_refresh_rotates_and_retires_the_used_token(client: FlaskClient, sim: Si
 @pytest.mark.usefixtures("installed")
 def test_a_lost_refresh_answer_can_be_recovered_until_the_replacement_is_used(
     client: FlaskClient, sim: Simulator
-):
+) -> None:
     first = expiring_pair(client, sim)
     lost = post(client, refresh_body(first["refresh_token"])).get_json()
 
@@ -190,7 +194,7 @@ def test_a_lost_refresh_answer_can_be_recovered_until_the_replacement_is_used(
     assert not sim.registry.authorize(SHOP, lost["access_token"])
 
 
-def test_strict_rotation_refuses_any_reuse(receiver):
+def test_strict_rotation_refuses_any_reuse(receiver: Receiver) -> None:
     app = create_app(make_config(refresh_recovery=False, webhook_url=receiver.url))
     sim = simulator(app)
     sim.install(SHOP)
@@ -204,7 +208,7 @@ def test_strict_rotation_refuses_any_reuse(receiver):
 
 
 @pytest.mark.usefixtures("installed")
-def test_expired_refresh_token_is_refused(client: FlaskClient, sim: Simulator):
+def test_expired_refresh_token_is_refused(client: FlaskClient, sim: Simulator) -> None:
     first = expiring_pair(client, sim)
     sim.clock.advance(EXAMPLES["example_offline_expiring_response"]["refresh_token_expires_in"])
 
@@ -216,7 +220,7 @@ def test_expired_refresh_token_is_refused(client: FlaskClient, sim: Simulator):
 @pytest.mark.usefixtures("installed")
 def test_access_token_expires_after_an_hour_and_refresh_revives_access(
     client: FlaskClient, sim: Simulator
-):
+) -> None:
     pair = expiring_pair(client, sim)
     sim.clock.advance(3600)
 
@@ -226,7 +230,7 @@ def test_access_token_expires_after_an_hour_and_refresh_revives_access(
 
 
 @pytest.mark.usefixtures("installed")
-def test_migration_of_a_non_expiring_token(client: FlaskClient, sim: Simulator):
+def test_migration_of_a_non_expiring_token(client: FlaskClient, sim: Simulator) -> None:
     legacy = post(client, exchange_body(session_token(sim), expiring=0)).get_json()
     request = dict(
         EXAMPLES["migrate_non_expiring_to_expiring_request"],
@@ -251,7 +255,7 @@ def test_migration_of_a_non_expiring_token(client: FlaskClient, sim: Simulator):
 
 
 @pytest.mark.usefixtures("installed")
-def test_migrating_an_unknown_token_is_refused(client: FlaskClient):
+def test_migrating_an_unknown_token_is_refused(client: FlaskClient) -> None:
     request = dict(
         EXAMPLES["migrate_non_expiring_to_expiring_request"],
         client_id=API_KEY,
@@ -265,7 +269,7 @@ def test_migrating_an_unknown_token_is_refused(client: FlaskClient):
 
 
 @pytest.mark.usefixtures("installed")
-def test_force_expiry_control_endpoint(client: FlaskClient, sim: Simulator):
+def test_force_expiry_control_endpoint(client: FlaskClient, sim: Simulator) -> None:
     pair = expiring_pair(client, sim)
 
     answer = client.post("/_sim/tokens/expire", json={"shop": SHOP})
