@@ -71,11 +71,12 @@
     if (!embedded) return Promise.reject(new Error("App Bridge: the app is not embedded in the admin"));
     return new Promise((resolve, reject) => {
       const id = ++sequence;
-      pending.set(id, { resolve, reject });
-      tellAdmin({ type: "shopify-sim:idToken", id });
-      setTimeout(() => {
+      const timer = setTimeout(() => {
         if (pending.delete(id)) reject(new Error("App Bridge: session token request timed out"));
       }, TOKEN_TIMEOUT_MS);
+      const settle = (action) => (value) => { clearTimeout(timer); action(value); };
+      pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      tellAdmin({ type: "shopify-sim:idToken", id });
     });
   }
 
@@ -88,7 +89,7 @@
   }
 
   async function authenticatedFetch(input, init) {
-    const request = new Request(input, init);
+    const request = new Request(input instanceof Request ? input : new URL(String(input), location.href).href, init);
     const url = new URL(request.url, location.href);
     if (!embedded || url.origin !== location.origin || request.headers.has("Authorization")) {
       return nativeFetch(request);

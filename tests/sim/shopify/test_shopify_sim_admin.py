@@ -6,13 +6,17 @@ import base64
 import hashlib
 import hmac
 import re
+import shutil
+import subprocess
 from html import unescape
+from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 from shopify_sim_support import API_KEY, API_SECRET, APP_URL, SHOP, Receiver, make_config
 
+import simulators.shopify.admin
 from simulators.shopify.__main__ import parse_args
 from simulators.shopify.app import Simulator, SimulatorConfig
 from simulators.shopify.auth import host_param
@@ -202,3 +206,30 @@ def test_command_line() -> None:
     )
 
     assert (args.port, args.api_key, args.host) == (9100, "k", "127.0.0.1")
+
+
+NODE = shutil.which("node")
+HARNESS = Path(__file__).with_name("app_bridge_harness.js")
+APP_BRIDGE = Path(simulators.shopify.admin.__file__).with_name("static") / "app-bridge.js"
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?embedded=1&shop=demo.myshopify.com&host=YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvZGVtbw",
+        "?embedded=1&host=YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvZGVtbw",
+        "?shop=demo.myshopify.com&shopify-reload=%2Fapp%3Fshop%3Ddemo.myshopify.com",
+    ],
+)
+def test_app_bridge_behaviour_in_a_fake_embedded_window(query: str) -> None:
+    assert NODE is not None
+    run = subprocess.run(
+        [NODE, str(HARNESS), str(APP_BRIDGE), query],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert (run.returncode, run.stdout.strip()) == (0, "ok"), run.stderr
