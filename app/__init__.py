@@ -1,0 +1,61 @@
+"""PriceBridge: Amazon prices, watched and pushed to Shopify with the merchant's markup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from app import broker, cli
+from app.config import Settings
+from app.crypto import TokenCipher
+from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
+from app.models.types import CIPHER_EXTENSION
+from app.observability import health
+from app.observability import logging as app_logging
+
+MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from `settings` (read from the environment when omitted). Wiring only."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+    )
+    app.extensions[SETTINGS_EXTENSION] = settings
+    app.extensions[CIPHER_EXTENSION] = TokenCipher(settings.token_encryption_keys)
+    app_logging.configure_logging(settings.log_level, settings.log_format)
+    app_logging.init_app(app)
+
+    db.init_app(app)
+    if settings.is_sqlite:
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
+    sock.init_app(app)
+    broker.init_app(app, settings.redis_url)
+
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+    return app
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    if settings.is_sqlite:
+        # The web process is threaded; SQLite allows that when writes are short.
+        return {"connect_args": {"check_same_thread": False, "timeout": 15}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")  # cascades on SQLite too
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+    cursor.close()

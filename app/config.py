@@ -1,0 +1,317 @@
+"""Settings: every environment variable is read once, here, and validated.
+
+`Settings.from_env(environ)` is the only reader of the environment. A bad value fails at start
+with a `SettingsError` that names the variable. With nothing set, PriceBridge runs on SQLite
+under `instance/` with development secrets generated there on first use (never committed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, TypeVar
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+
+T = TypeVar("T")
+
+ENVIRONMENTS: Final = ("development", "test", "production")
+LOG_FORMATS: Final = ("json", "text")
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_SCOPES: Final = ("write_products", "write_inventory", "read_locations")
+API_VERSION_RE: Final = re.compile(r"^\d{4}-(01|04|07|10)$|^unstable$")
+SCOPE_RE: Final = re.compile(r"^(read|write|unauthenticated_read|unauthenticated_write)_[a-z_]+$")
+ZIP_OR_POSTCODE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{1,15}$")
+MARKETPLACE_RE: Final = re.compile(r"^[a-z]{2,3}(\.[a-z]{2,3})?$")
+DEFAULT_DELIVERY_LOCATIONS: Final = {"com": "90210", "co.uk": "SW1A 1AA", "de": "10115"}
+PRODUCTION_REQUIRED: Final = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "TOKEN_ENCRYPTION_KEYS",
+    "SHOPIFY_API_KEY",
+    "SHOPIFY_API_SECRET",
+    "SHOPIFY_APP_URL",
+)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    redis_url: str
+    secret_key: str = field(repr=False)
+    token_encryption_keys: tuple[str, ...] = field(repr=False)
+    shopify_api_key: str
+    shopify_api_secret: str = field(repr=False)
+    shopify_api_secret_previous: str | None = field(repr=False)
+    shopify_app_url: str
+    shopify_api_version: str
+    shopify_admin_origin: str
+    shopify_scopes: tuple[str, ...]
+    app_bridge_src: str
+    polaris_src: str
+    oxylabs_username: str
+    oxylabs_password: str = field(repr=False)
+    oxylabs_realtime_url: str
+    oxylabs_data_url: str
+    delivery_locations: Mapping[str, str]
+    oxylabs_monthly_budget: int
+    scheduler_tick_seconds: float
+    log_level: str
+    log_format: str
+    instance_path: str
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, instance_path: str | None = None
+    ) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        return cls._from_reader(_Reader(env), env, instance_path)
+
+    @classmethod
+    def _from_reader(
+        cls, reader: _Reader, env: Mapping[str, str], instance_path: str | None
+    ) -> Settings:
+        instance = Path(instance_path or reader.text("INSTANCE_PATH", default="instance"))
+        app_env = reader.choice("PRICEBRIDGE_ENV", ENVIRONMENTS, default="development")
+        if app_env == "production":
+            missing = [name for name in PRODUCTION_REQUIRED if not env.get(name, "").strip()]
+            if missing:
+                raise SettingsError(missing[0], "is required when PRICEBRIDGE_ENV=production")
+        dev = _DevelopmentSecrets(instance) if app_env != "production" else None
+
+        def secret(name: str, make: Callable[[], str]) -> str:
+            value = reader.text(name, default="")
+            if value:
+                return value
+            assert dev is not None  # production has checked PRODUCTION_REQUIRED above
+            return dev.get(name, make)
+
+        secret_key = secret("SECRET_KEY", lambda: secrets.token_hex(32))
+        if len(secret_key) < 32:
+            raise SettingsError("SECRET_KEY", "must be at least 32 characters")
+        return cls(
+            env=app_env,
+            database_url=reader.database_url(
+                "DATABASE_URL", default=f"sqlite:///{(instance / 'pricebridge.db').resolve()}"
+            ),
+            redis_url=reader.redis_url("REDIS_URL"),
+            secret_key=secret_key,
+            token_encryption_keys=reader.fernet_keys(
+                "TOKEN_ENCRYPTION_KEYS",
+                secret("TOKEN_ENCRYPTION_KEYS", lambda: Fernet.generate_key().decode()),
+            ),
+            shopify_api_key=secret("SHOPIFY_API_KEY", lambda: secrets.token_hex(16)),
+            shopify_api_secret=secret("SHOPIFY_API_SECRET", lambda: secrets.token_hex(32)),
+            shopify_api_secret_previous=reader.text("SHOPIFY_API_SECRET_PREVIOUS", default="")
+            or None,
+            shopify_app_url=reader.http_url("SHOPIFY_APP_URL", default="http://127.0.0.1:8000"),
+            shopify_api_version=reader.matching(
+                "SHOPIFY_API_VERSION", API_VERSION_RE, default="2026-10", example="2026-10"
+            ),
+            shopify_admin_origin=reader.admin_origin("SHOPIFY_ADMIN_ORIGIN"),
+            shopify_scopes=reader.scopes("SHOPIFY_SCOPES"),
+            app_bridge_src=reader.http_url(
+                "APP_BRIDGE_SRC", default="https://cdn.shopify.com/shopifycloud/app-bridge.js"
+            ),
+            polaris_src=reader.http_url(
+                "POLARIS_SRC", default="https://cdn.shopify.com/shopifycloud/polaris.js"
+            ),
+            oxylabs_username=reader.text("OXYLABS_USERNAME", default=""),
+            oxylabs_password=reader.text("OXYLABS_PASSWORD", default=""),
+            oxylabs_realtime_url=reader.http_url(
+                "OXYLABS_REALTIME_URL", default="https://realtime.oxylabs.io/v1/queries"
+            ),
+            oxylabs_data_url=reader.http_url("OXYLABS_DATA_URL", default="https://data.oxylabs.io"),
+            delivery_locations=reader.delivery_locations("OXYLABS_DELIVERY_LOCATIONS"),
+            oxylabs_monthly_budget=reader.integer(
+                "OXYLABS_MONTHLY_BUDGET", default=100_000, minimum=0
+            ),
+            scheduler_tick_seconds=reader.number(
+                "SCHEDULER_TICK_SECONDS", default=5.0, minimum=0.05, maximum=3600
+            ),
+            log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True),
+            log_format=reader.choice("LOG_FORMAT", LOG_FORMATS, default="json"),
+            instance_path=str(instance.resolve()),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def shopify_admin_url(self, shop: str, path: str) -> str:
+        """The URL of `path` (starting with /admin) on `shop`'s admin, honouring the origin."""
+        return self.shopify_admin_origin.format(shop=shop) + path
+
+    @staticmethod
+    def variables_read(environ: Mapping[str, str]) -> frozenset[str]:
+        """The names `from_env` reads for `environ`, so a test can hold the README to them."""
+        reader = _Reader(environ)
+        Settings._from_reader(reader, dict(environ), None)
+        return frozenset(reader.seen)
+
+
+class _Reader:
+    """Parses one variable at a time and names it in every error."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.seen: set[str] = set()
+
+    def text(self, name: str, *, default: str) -> str:
+        self.seen.add(name)
+        return self.env.get(name, default).strip()
+
+    def choice(
+        self, name: str, options: tuple[str, ...], *, default: str, upper: bool = False
+    ) -> str:
+        raw = self.text(name, default=default)
+        value = raw.upper() if upper else raw.lower()
+        if value not in options:
+            raise SettingsError(name, f"{raw!r} is not one of {', '.join(options)}")
+        return value
+
+    def integer(self, name: str, *, default: int, minimum: int) -> int:
+        raw = self.text(name, default=str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(name, f"{raw!r} is not a whole number") from None
+        if value < minimum:
+            raise SettingsError(name, f"{value} is below the minimum of {minimum}")
+        return value
+
+    def number(self, name: str, *, default: float, minimum: float, maximum: float) -> float:
+        raw = self.text(name, default=str(default))
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(name, f"{raw!r} is not a number") from None
+        if not minimum <= value <= maximum:
+            raise SettingsError(name, f"{value} is outside {minimum}..{maximum}")
+        return value
+
+    def matching(self, name: str, pattern: re.Pattern[str], *, default: str, example: str) -> str:
+        value = self.text(name, default=default)
+        if not pattern.match(value):
+            raise SettingsError(name, f"{value!r} is malformed (expected e.g. {example!r})")
+        return value
+
+    def url(self, name: str, *, schemes: tuple[str, ...], default: str | None) -> str | None:
+        value = self.text(name, default=default or "")
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise SettingsError(name, f"{value!r} must start with {' or '.join(schemes)}://")
+        if parts.scheme != "unix" and not parts.hostname:
+            raise SettingsError(name, f"{value!r} has no host")
+        return value
+
+    def redis_url(self, name: str) -> str:
+        value = self.url(
+            name, schemes=("redis", "rediss", "unix"), default="redis://127.0.0.1:6379/0"
+        )
+        assert value is not None  # a non-empty default always yields a value
+        return value
+
+    def http_url(self, name: str, *, default: str) -> str:
+        value = self.url(name, schemes=("http", "https"), default=default)
+        assert value is not None  # a non-empty default always yields a value
+        return value.rstrip("/")
+
+    def database_url(self, name: str, *, default: str) -> str:
+        value = self.text(name, default=default)
+        # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants a driver too.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                value = "postgresql+psycopg://" + value[len(prefix) :]
+        if not value.startswith(("postgresql+psycopg://", "sqlite://")):
+            raise SettingsError(name, f"{value!r} must be a postgresql:// or sqlite:// URL")
+        return value
+
+    def fernet_keys(self, name: str, raw: str) -> tuple[str, ...]:
+        keys = tuple(part.strip() for part in raw.split(",") if part.strip())
+        if not keys:
+            raise SettingsError(name, "needs at least one Fernet key")
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise SettingsError(
+                    name, f"key {position} is not a urlsafe-base64 32-byte Fernet key"
+                ) from None
+        return keys
+
+    def admin_origin(self, name: str) -> str:
+        value = self.text(name, default="https://{shop}").rstrip("/")
+        if "{shop}" not in value:
+            raise SettingsError(name, f"{value!r} must contain the {{shop}} placeholder")
+        self.url(name, schemes=("http", "https"), default=value.replace("{shop}", "x.test"))
+        return value
+
+    def scopes(self, name: str) -> tuple[str, ...]:
+        raw = self.text(name, default=",".join(DEFAULT_SCOPES))
+        scopes = tuple(part.strip() for part in raw.split(",") if part.strip())
+        bad = [scope for scope in scopes if not SCOPE_RE.match(scope)]
+        if bad or not scopes:
+            raise SettingsError(name, f"{', '.join(bad) or raw!r} is not a Shopify access scope")
+        return scopes
+
+    def delivery_locations(self, name: str) -> Mapping[str, str]:
+        raw = self.text(name, default="")
+        locations = dict(DEFAULT_DELIVERY_LOCATIONS)
+        for item in filter(None, (part.strip() for part in raw.split(","))):
+            marketplace, sep, location = (piece.strip() for piece in item.partition("="))
+            if not sep or not MARKETPLACE_RE.match(marketplace):
+                raise SettingsError(name, f"{item!r} is not MARKETPLACE=LOCATION (com=90210)")
+            if not ZIP_OR_POSTCODE_RE.match(location):
+                raise SettingsError(name, f"{location!r} is not a postal code for {marketplace}")
+            locations[marketplace] = location
+        return locations
+
+
+class _DevelopmentSecrets:
+    """Secrets for a zero-setup run, generated once into instance/secrets.json (0600)."""
+
+    def __init__(self, instance: Path) -> None:
+        self.path = instance / "secrets.json"
+
+    def get(self, name: str, make: Callable[[], str]) -> str:
+        stored = self._load()
+        if name not in stored:
+            stored[name] = make()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(stored, indent=2, sort_keys=True))
+            temporary.chmod(0o600)
+            temporary.replace(self.path)
+        return stored[name]
+
+    def _load(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
+        try:
+            stored = json.loads(self.path.read_text())
+        except json.JSONDecodeError as error:
+            raise SettingsError(
+                "INSTANCE_PATH", f"{self.path} is not valid JSON: {error}"
+            ) from None
+        if not isinstance(stored, dict) or not all(isinstance(v, str) for v in stored.values()):
+            raise SettingsError("INSTANCE_PATH", f"{self.path} must map names to strings")
+        return stored

@@ -1,0 +1,109 @@
+"""`flask scheduler`: runs periodic tasks while holding a Redis lock, so one copy schedules.
+
+Every copy loops; only the holder of the lock runs tasks. The holder renews the lock each tick;
+if it dies, the lock expires and another copy takes over within `LOCK_TTL_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import FrameType
+
+import click
+from flask.cli import with_appcontext
+from redis import Redis
+
+from app.broker import current_broker
+from app.extensions import current_settings
+from app.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = "pricebridge:scheduler:lock"
+LOCK_TTL_SECONDS = 30
+# Renew or release the lock only if we still hold it (compare-and-set on the token).
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str
+    every: timedelta
+    run: Callable[[datetime], object]
+
+    def __post_init__(self) -> None:
+        if self.every <= timedelta(0):
+            raise ValueError(f"task {self.name!r}: interval must be positive, got {self.every}")
+
+
+class SchedulerLock:
+    def __init__(self, redis: Redis, ttl_seconds: int = LOCK_TTL_SECONDS) -> None:
+        self.redis = redis
+        self.ttl_ms = ttl_seconds * 1000
+        self.token = uuid.uuid4().hex
+
+    def acquire_or_renew(self) -> bool:
+        if self.redis.eval(_RENEW, 1, LOCK_KEY, self.token, self.ttl_ms):
+            return True
+        return bool(self.redis.set(LOCK_KEY, self.token, nx=True, px=self.ttl_ms))
+
+    def release(self) -> None:
+        self.redis.eval(_RELEASE, 1, LOCK_KEY, self.token)
+
+
+@dataclass
+class Scheduler:
+    lock: SchedulerLock
+    tasks: Sequence[PeriodicTask]
+    last_run: dict[str, datetime] = field(default_factory=dict)
+
+    def tick(self, now: datetime) -> list[str]:
+        """Run the tasks that are due, if this copy holds the lock; return their names."""
+        if not self.lock.acquire_or_renew():
+            return []
+        ran = []
+        for task in self.tasks:
+            previous = self.last_run.get(task.name)
+            if previous is not None and now - previous < task.every:
+                continue
+            # Tasks only claim rows and enqueue jobs; a failure here means PostgreSQL or Redis
+            # is down, so it propagates and the process manager restarts the scheduler.
+            task.run(now)
+            self.last_run[task.name] = now
+            ran.append(task.name)
+        return ran
+
+
+def periodic_tasks() -> tuple[PeriodicTask, ...]:
+    """Every periodic task PriceBridge runs; each area adds its own here."""
+    return ()
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Schedule polling, token refresh and housekeeping (one active copy at a time)."""
+    settings = current_settings()
+    scheduler = Scheduler(SchedulerLock(current_broker().redis), periodic_tasks())
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    log.info("scheduler started with %d task(s)", len(scheduler.tasks))
+    try:
+        while not stop.is_set():
+            scheduler.tick(utcnow())
+            stop.wait(settings.scheduler_tick_seconds)
+    finally:
+        scheduler.lock.release()
+        log.info("scheduler stopped")

@@ -1,0 +1,83 @@
+"""A product: one Shopify variant linked to one Amazon listing, and its polling state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.shop import POLLING_TIERS, Shop
+from app.models.types import Id, Money, Percent, UTCDateTime, one_of, utcnow
+
+PRODUCT_STATUSES = ("active", "paused", "needs_attention", "dead")
+AVAILABILITIES = ("in_stock", "low_stock", "delayed", "out_of_stock", "unavailable", "unknown")
+
+
+class Product(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "product"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "shopify_variant_gid"),
+        CheckConstraint(one_of("status", PRODUCT_STATUSES), name="status_known"),
+        CheckConstraint(one_of("polling_tier", POLLING_TIERS), name="tier_known"),
+        CheckConstraint(one_of("availability", AVAILABILITIES), name="availability_known"),
+        CheckConstraint("length(asin) = 10", name="asin_length"),
+        CheckConstraint("poll_interval_seconds > 0", name="interval_positive"),
+        CheckConstraint("markup_override_percent >= 0", name="markup_nonnegative"),
+        # "Due to poll": the scheduler's claim walks this index in next_poll_at order,
+        # so its cost grows with the number due, not the number linked.
+        Index(
+            "ix_product_due",
+            "next_poll_at",
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
+    asin: Mapped[str] = mapped_column(String(10))
+    marketplace: Mapped[str] = mapped_column(String(16))
+    delivery_location: Mapped[str | None] = mapped_column(String(32))
+    shopify_product_gid: Mapped[str] = mapped_column(String(128))
+    shopify_variant_gid: Mapped[str] = mapped_column(String(128))
+    shopify_inventory_item_gid: Mapped[str | None] = mapped_column(String(128))
+    markup_override_percent: Mapped[Decimal | None] = mapped_column(Percent)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+
+    polling_tier: Mapped[str] = mapped_column(String(8), default="normal")
+    poll_interval_seconds: Mapped[int] = mapped_column(Integer, default=3600)
+    next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Current state, copied from the newest trusted observation for cheap listing.
+    observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    amazon_price: Mapped[Decimal | None] = mapped_column(Money)
+    amazon_currency: Mapped[str | None] = mapped_column(String(3))
+    availability: Mapped[str] = mapped_column(String(16), default="unknown")
+    title: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+
+    # What Shopify holds for the variant, as last confirmed or read back.
+    shopify_price: Mapped[Decimal | None] = mapped_column(Money)
+    shopify_price_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    shop: Mapped[Shop] = relationship(lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.marketplace}/{self.asin} -> {self.shopify_variant_gid}>"

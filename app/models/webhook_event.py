@@ -1,0 +1,27 @@
+"""A webhook delivery from Shopify, keyed by its webhook id so a duplicate does nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class WebhookEvent(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "webhook_event"
+    __table_args__ = (Index("ix_webhook_event_shop_time", "shop_domain", "received_at"),)
+
+    # Shopify's X-Shopify-Webhook-Id; the same delivery retried carries the same id.
+    webhook_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    # The domain, not a foreign key: shop/redact arrives after the shop row may be gone.
+    shop_domain: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(64))
+    api_version: Mapped[str | None] = mapped_column(String(16))
+    triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,131 @@
+"""Shared fixtures: real PostgreSQL and real Redis, isolated per test session.
+
+Each session migrates its own PostgreSQL schema in TEST_DATABASE_URL's database (so parallel
+runs don't collide) and claims a free Redis database number on TEST_REDIS_URL's server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from redis import Redis
+from sqlalchemy import text
+
+from app import create_app
+from app.config import Settings
+from app.extensions import db
+from tests.support import make_env
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def _libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    """A private schema for this session, dropped at the end."""
+    schema = f"pb_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(_libpq_url(TEST_DATABASE_URL), autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema
+    with psycopg.connect(_libpq_url(TEST_DATABASE_URL), autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def database_url_for(schema: str) -> str:
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    return f"{TEST_DATABASE_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> Iterator[int]:
+    """Claim a Redis database number no other test session is using."""
+    token = uuid.uuid4().hex
+    for number in range(1, 16):
+        probe = Redis.from_url(f"{TEST_REDIS_URL}/{number}")
+        if probe.set("pricebridge:test-claim", token, nx=True, ex=3600):
+            probe.flushdb()
+            probe.set("pricebridge:test-claim", token, ex=3600)
+            yield number
+            probe.flushdb()
+            probe.close()
+            return
+        probe.close()
+    pytest.fail("every Redis database 1-15 is claimed by another test session")
+
+
+@pytest.fixture(scope="session")
+def session_env(
+    pg_schema: str, redis_db: int, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    return make_env(
+        tmp_path_factory.mktemp("pricebridge"),
+        DATABASE_URL=database_url_for(pg_schema),
+        REDIS_URL=f"{TEST_REDIS_URL}/{redis_db}",
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated_app(session_env: dict[str, str]) -> Iterator[Flask]:
+    """The app on this session's schema, migrated once with Alembic (as `flask db upgrade`)."""
+    app = create_app(Settings.from_env(session_env))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    app.extensions["pricebridge.broker"].redis.close()
+
+
+@pytest.fixture
+def app(migrated_app: Flask) -> Iterator[Flask]:
+    """The migrated app with every table and the Redis database emptied after the test."""
+    with migrated_app.app_context():
+        yield migrated_app
+        db.session.remove()
+        tables = ", ".join(f'"{table.name}"' for table in reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    redis: Redis = migrated_app.extensions["pricebridge.broker"].redis
+    claim = redis.get("pricebridge:test-claim")
+    redis.flushdb()
+    if claim is not None:
+        redis.set("pricebridge:test-claim", claim, ex=3600)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build extra apps from environment overrides; their engines are disposed afterwards."""
+    made: list[Flask] = []
+
+    def build(**overrides: str) -> Flask:
+        made.append(create_app(Settings.from_env(make_env(tmp_path, **overrides))))
+        return made[-1]
+
+    yield build
+    for built in made:
+        with built.app_context():
+            db.engine.dispose()
+        built.extensions["pricebridge.broker"].redis.close()
