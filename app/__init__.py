@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from app import broker, cli
+from app import api, broker, cli
 from app.config import Settings
 from app.crypto import TokenCipher
 from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     broker.init_app(app, settings.redis_url)
 
     app.register_blueprint(health.bp)
+    api.init_app(app)
     cli.init_app(app)
     return app
 

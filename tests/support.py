@@ -34,3 +34,30 @@ def make_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     }
     env.update(overrides)
     return env
+
+
+def session_token(
+    shop: str,
+    *,
+    now: float,
+    secret: str = TEST_SHOPIFY_API_SECRET,
+    api_key: str = TEST_SHOPIFY_API_KEY,
+    user_id: str = "42",
+    **overrides: Any,
+) -> str:
+    """A session token laid out like App Bridge's, signed with the given secret."""
+    from simulators.shopify.auth import encode_hs256
+
+    claims: dict[str, Any] = {
+        "iss": f"https://{shop}/admin",
+        "dest": f"https://{shop}",
+        "aud": api_key,
+        "sub": user_id,
+        "exp": int(now) + 60,
+        "nbf": int(now),
+        "iat": int(now),
+        "jti": "test-jti",
+        "sid": "test-sid",
+    }
+    claims.update(overrides)
+    return encode_hs256({k: v for k, v in claims.items() if v is not None}, secret)

@@ -1,0 +1,39 @@
+"""The JSON API under /api: every route passes the session-token gate and is documented."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from app.api.errors import http_error_response, register_error_handlers
+from app.api.openapi import build_document, operation
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+register_error_handlers(bp)
+
+
+@bp.get("/openapi.json")
+@operation(
+    summary="This API's OpenAPI 3.1 document",
+    tags=["meta"],
+    responses={200: {"type": "object"}},
+    public=True,
+)
+def openapi_document() -> ResponseReturnValue:
+    return jsonify(build_document(current_app))
+
+
+# Route modules register themselves on `bp` when imported.
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    # Unmatched URLs never reach the blueprint's handlers; keep /api answers JSON anyway.
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def not_found_or_not_allowed(error: HTTPException) -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            return http_error_response(error)
+        return error

@@ -1,0 +1,142 @@
+"""The OpenAPI 3.1 document of /api, built from the routes themselves.
+
+Each route declares its operation with `@operation(...)`; `build_document` walks the URL map,
+so a route cannot exist without being documented (a test holds the two together).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from flask import Flask
+
+F = TypeVar("F", bound=Callable[..., Any])
+OPERATION_ATTRIBUTE = "__openapi_operation__"
+_CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+_CONVERTER_TYPES = {"int": {"type": "integer"}, "string": {"type": "string"}}
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "object"},
+            },
+        }
+    },
+}
+
+
+def operation(
+    *,
+    summary: str,
+    tags: Sequence[str] = (),
+    parameters: Sequence[Mapping[str, Any]] = (),
+    request: Mapping[str, Any] | None = None,
+    responses: Mapping[int, Mapping[str, Any] | None],
+    public: bool = False,
+) -> Callable[[F], F]:
+    """Describe a route. `responses` maps status to a JSON schema (None: no body)."""
+
+    def decorate(view: F) -> F:
+        setattr(
+            view,
+            OPERATION_ATTRIBUTE,
+            {
+                "summary": summary,
+                "tags": list(tags),
+                "parameters": [dict(p) for p in parameters],
+                "request": request,
+                "responses": dict(responses),
+                "public": public,
+            },
+        )
+        return view
+
+    return decorate
+
+
+def openapi_path(rule: str) -> str:
+    return _CONVERTER.sub(r"{\1}", rule)
+
+
+def _path_parameters(rule: str) -> list[dict[str, Any]]:
+    found = re.findall(r"<(?:([a-z_]+):)?([a-zA-Z_][a-zA-Z0-9_]*)>", rule)
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": _CONVERTER_TYPES.get(converter or "string", {"type": "string"}),
+        }
+        for converter, name in found
+    ]
+
+
+def _operation_object(spec: Mapping[str, Any], rule: str) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status, schema in sorted(spec["responses"].items()):
+        entry: dict[str, Any] = {"description": f"HTTP {status}"}
+        if schema is not None:
+            entry["content"] = {"application/json": {"schema": schema}}
+        responses[str(status)] = entry
+    if not spec["public"]:
+        responses.setdefault(
+            "401",
+            {
+                "description": "Missing or invalid session token",
+                "content": {"application/json": {"schema": ERROR_SCHEMA}},
+            },
+        )
+    result: dict[str, Any] = {
+        "summary": spec["summary"],
+        "tags": spec["tags"],
+        "parameters": _path_parameters(rule) + spec["parameters"],
+        "responses": responses,
+    }
+    if spec["request"] is not None:
+        result["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": spec["request"]}},
+        }
+    if not spec["public"]:
+        result["security"] = [{"sessionToken": []}]
+    return result
+
+
+def build_document(app: Flask, prefix: str = "/api") -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(prefix):
+            continue
+        spec = getattr(app.view_functions[rule.endpoint], OPERATION_ATTRIBUTE, None)
+        if spec is None:
+            raise LookupError(f"{rule.rule} has no @operation: document it")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation_object(
+                spec, rule.rule
+            )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "PriceBridge API", "version": "1"},
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "securitySchemes": {
+                "sessionToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "The App Bridge session token (shopify.idToken()).",
+                }
+            },
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
+    }

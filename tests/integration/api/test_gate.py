@@ -1,0 +1,91 @@
+"""The session-token gate in front of every /api route."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+
+from app.api.auth import RETRY_HEADER, current_session, session_required
+from app.extensions import db
+from app.models.types import utcnow
+from tests.integration.factories import make_shop
+from tests.support import session_token
+
+
+@pytest.fixture
+def gated_app(migrated_app: Flask, app: Flask, make_app: Callable[..., Flask]) -> Flask:
+    """A fresh app with one extra gated route that reports who the gate says is calling."""
+    settings = migrated_app.extensions["pricebridge.settings"]
+    fresh = make_app(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url)
+
+    @session_required
+    def whoami() -> ResponseReturnValue:
+        session = current_session()
+        return jsonify(shop=session.shop.domain, user=session.user_id)
+
+    # On the api blueprint's error handling path: register it as the blueprint would.
+    fresh.add_url_rule("/api/_test/whoami", "api.whoami", whoami)
+    return fresh
+
+
+def installed(domain: str) -> None:
+    make_shop(domain, installed_at=utcnow(), access_token="shpat_x")
+    db.session.commit()
+
+
+def call(app: Flask, token: str | None) -> tuple[int, dict[str, object], dict[str, str]]:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    response = app.test_client().get("/api/_test/whoami", headers=headers)
+    return response.status_code, response.get_json(), dict(response.headers)
+
+
+def test_a_valid_token_resolves_its_shop_and_user(gated_app: Flask) -> None:
+    installed("a.myshopify.com")
+    status, body, _ = call(gated_app, session_token("a.myshopify.com", now=time.time()))
+    assert status == 200
+    assert body == {"shop": "a.myshopify.com", "user": "42"}
+
+
+def test_shop_a_token_only_ever_sees_shop_a(gated_app: Flask) -> None:
+    installed("a.myshopify.com")
+    installed("b.myshopify.com")
+    _, body, _ = call(gated_app, session_token("b.myshopify.com", now=time.time()))
+    assert body["shop"] == "b.myshopify.com"
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        (None, "missing_session_token"),
+        ("", "missing_session_token"),
+        ("not-a-jwt", "invalid_session_token"),
+        (
+            session_token("a.myshopify.com", now=time.time(), secret="x" * 32),
+            "invalid_session_token",
+        ),
+        (session_token("a.myshopify.com", now=time.time() - 120), "invalid_session_token"),
+        (session_token("a.myshopify.com", now=time.time(), aud="other"), "invalid_session_token"),
+        (session_token("nobody.myshopify.com", now=time.time()), "shop_not_installed"),
+    ],
+)
+def test_bad_tokens_get_401_with_the_retry_header(
+    gated_app: Flask, token: str | None, code: str
+) -> None:
+    installed("a.myshopify.com")
+    status, body, headers = call(gated_app, token)
+    assert status == 401
+    assert body["error"]["code"] == code  # type: ignore[index]
+    assert headers[RETRY_HEADER] == "1"
+    assert "Set-Cookie" not in headers
+
+
+def test_an_uninstalled_shop_is_refused(gated_app: Flask) -> None:
+    make_shop("gone.myshopify.com", installed_at=utcnow(), uninstalled_at=utcnow())
+    db.session.commit()
+    status, body, _ = call(gated_app, session_token("gone.myshopify.com", now=time.time()))
+    assert status == 401
+    assert body["error"]["code"] == "shop_not_installed"  # type: ignore[index]
