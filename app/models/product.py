@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -76,6 +77,20 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # pricing (issue 5)
+    # A price set by hand in the Shopify admin: PriceBridge stops pushing until the merchant
+    # chooses (clearing it). The price seen is kept to show next to the override.
+    manual_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    manual_override_price: Mapped[Decimal | None] = mapped_column(Money)
+    # Reconciliation read a Shopify price that differs from the last confirmed one.
+    price_drift_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the latest quote has no price at all (no Amazon price, currency mismatch): such a
+    # quote cannot be a price_change row, so the product carries the reason.
+    price_hold_reason: Mapped[str | None] = mapped_column(String(32))
+    price_hold_message: Mapped[str | None] = mapped_column(Text)
+    # Stock set aside while Amazon is out of stock ({location gid: quantity}), restored later.
+    inventory_set_aside: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
     shop: Mapped[Shop] = relationship(lazy="raise_on_sql")
 
