@@ -54,6 +54,9 @@ class Processes:
 
     def stop(self) -> None:
         """Stop in reverse order, so Redis outlives the processes that use it."""
+        # A second Ctrl-C (or make's own SIGTERM) must not cut the shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for name, process in reversed(self.started):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
