@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Text, select, text, type_coerce
 
 from app.extensions import db
+from app.ingest.cli import normalize_command
 from app.jobs.scheduler import scheduler_command
 from app.jobs.worker import worker_command
 from app.models import Shop
@@ -49,5 +50,5 @@ def rotate_keys_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (worker_command, scheduler_command, rotate_keys_command):
+    for command in (worker_command, scheduler_command, rotate_keys_command, normalize_command):
         app.cli.add_command(command)

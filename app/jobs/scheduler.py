@@ -83,7 +83,9 @@ class Scheduler:
 
 def periodic_tasks() -> tuple[PeriodicTask, ...]:
     """Every periodic task PriceBridge runs; each area adds its own here."""
-    return ()
+    from app.ingest.jobs import ingest_tick
+
+    return (PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),)
 
 
 @click.command("scheduler")

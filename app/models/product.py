@@ -92,6 +92,14 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
     # Stock set aside while Amazon is out of stock ({location gid: quantity}), restored later.
     inventory_set_aside: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
+    # ingest (issue 4)
+    # A fixed polling interval replacing the tier's (the demo polls every few seconds).
+    poll_interval_override_seconds: Mapped[int | None] = mapped_column(Integer)
+    # When the Amazon price last moved, so the policy polls a moving price sooner.
+    price_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Consecutive polls that gave nothing usable (a dead ASIN); drives the backoff.
+    failed_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
     shop: Mapped[Shop] = relationship(lazy="raise_on_sql")
 
     def __repr__(self) -> str:

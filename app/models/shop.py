@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Integer, String
+from sqlalchemy import CheckConstraint, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -58,6 +58,11 @@ class Shop(db.Model):  # type: ignore[name-defined,misc]
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # ingest (issue 4)
+    # The last provider failure that needs a person (bad credentials, a refused request).
+    provider_error: Mapped[str | None] = mapped_column(Text)
+    provider_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_installed(self) -> bool:

@@ -1,0 +1,69 @@
+"""Each shop's monthly budget of provider results: read, reserved before a poll, refunded.
+
+A result is counted when it is asked for, under a row lock on the shop, so two processes
+can never spend the same remainder twice. A request the provider refused without producing a
+result (nothing billed) is refunded; a result that came back 404 is not (it was billed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import current_settings, db
+from app.ingest.policy import Usage, current_usage
+from app.models import Shop
+
+
+def budget_of(shop: Shop) -> int:
+    if shop.oxylabs_monthly_budget is not None:
+        return shop.oxylabs_monthly_budget
+    return current_settings().oxylabs_monthly_budget
+
+
+def usage_of(shop: Shop, now: datetime) -> Usage:
+    return current_usage(
+        shop.oxylabs_usage_month, shop.oxylabs_results_used or 0, budget_of(shop), now
+    )
+
+
+def lock_shops(shop_ids: set[int]) -> dict[int, Shop]:
+    """Lock the shops in id order (two lockers never wait on each other in a cycle)."""
+    if not shop_ids:
+        return {}
+    statement = (
+        select(Shop)
+        .where(Shop.id.in_(sorted(shop_ids)))
+        .order_by(Shop.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {shop.id: shop for shop in db.session.scalars(statement)}
+
+
+def reserve(shop: Shop, wanted: int, now: datetime) -> int:
+    """Count up to `wanted` results against a locked shop's budget; how many were granted."""
+    usage = usage_of(shop, now)
+    granted = min(wanted, usage.remaining)
+    _save(shop, usage.spend(granted))
+    return granted
+
+
+def refund(shop: Shop, results: int, now: datetime) -> None:
+    """Give back results reserved for requests that produced nothing billable."""
+    usage = usage_of(shop, now)
+    # A reservation from last month is not refunded into this month's budget.
+    if results and shop.oxylabs_usage_month == usage.month:
+        _save(shop, usage.refund(results))
+
+
+def refund_by_id(shop_id: int, results: int, now: datetime) -> None:
+    shop = lock_shops({shop_id}).get(shop_id)
+    if shop is not None:
+        refund(shop, results, now)
+
+
+def _save(shop: Shop, usage: Usage) -> None:
+    shop.oxylabs_usage_month = usage.month
+    shop.oxylabs_results_used = usage.used
