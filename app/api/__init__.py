@@ -37,3 +37,6 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return http_error_response(error)
         return error
+
+
+from app.api import shop  # noqa: E402,F401  (registers GET /api/shop)
