@@ -15,6 +15,7 @@ from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
 from app.models.types import CIPHER_EXTENSION
 from app.observability import health
 from app.observability import logging as app_logging
+from app.shopify import webhooks
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     broker.init_app(app, settings.redis_url)
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(webhooks.bp)
     api.init_app(app)
     cli.init_app(app)
     return app

@@ -1,0 +1,275 @@
+"""One handler per webhook topic, run by the `process_webhook` job inside its transaction.
+
+A handler changes rows and never commits: the job commits the handler's changes together with
+`WebhookEvent.processed_at`, so a delivery takes effect exactly once or not at all. Handlers
+must also be safe to run again after a failed attempt (RQ retries the job).
+
+`shopify.app.toml` names these functions next to each subscription.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Delete, Update, delete, select, update
+
+from app.broker import current_broker
+from app.extensions import db
+from app.models import Product, Shop, WebhookEvent
+from app.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Products paused by app/uninstalled carry this reason, so a reinstall can resume exactly them.
+UNINSTALLED_REASON = "uninstalled"
+# Per-shop Redis keys live under these prefixes; shop/redact deletes them.
+SHOP_REDIS_PREFIXES = ("pricebridge:shop:{shop_id}:", "pricebridge:shop:{domain}:")
+
+
+class WebhookPayloadError(ValueError):
+    """A verified payload that does not have the shape its topic promises (retrying won't help)."""
+
+
+@dataclass(frozen=True)
+class ReceivedWebhook:
+    webhook_id: str
+    topic: str
+    shop_domain: str
+    triggered_at: datetime | None
+    payload: Mapping[str, Any]
+
+
+Handler = Callable[[ReceivedWebhook], None]
+
+
+def affected_rows(statement: Update | Delete) -> int:
+    """Run a bulk UPDATE or DELETE and return how many rows it touched."""
+    return int(cast(CursorResult[Any], db.session.execute(statement)).rowcount)
+
+
+def find_shop(domain: str) -> Shop | None:
+    shop: Shop | None = db.session.scalar(select(Shop).where(Shop.domain == domain))
+    return shop
+
+
+def reinstalled_since(shop: Shop, webhook: ReceivedWebhook) -> bool:
+    """A late delivery about an install that has since been replaced by a new one."""
+    return (
+        shop.installed_at is not None
+        and webhook.triggered_at is not None
+        and shop.installed_at > webhook.triggered_at
+    )
+
+
+def handle_app_uninstalled(webhook: ReceivedWebhook) -> None:
+    """Drop the shop's tokens and stop polling its products."""
+    shop = find_shop(webhook.shop_domain)
+    if shop is None:
+        log.info("app/uninstalled for a shop we do not know; nothing to do")
+        return
+    if reinstalled_since(shop, webhook):
+        log.warning("app/uninstalled triggered before the current install; ignored")
+        return
+    shop.access_token = None
+    shop.access_token_expires_at = None
+    shop.refresh_token = None
+    shop.refresh_token_expires_at = None
+    shop.uninstalled_at = webhook.triggered_at or utcnow()
+    paused = affected_rows(
+        update(Product)
+        .where(Product.shop_id == shop.id, Product.status == "active")
+        .values(status="paused", status_reason=UNINSTALLED_REASON, updated_at=utcnow())
+    )
+    log.info("app uninstalled: tokens dropped, %d products paused", paused)
+
+
+def resume_products_paused_by_uninstall(shop: Shop) -> int:
+    """For a reinstall: make active again exactly the products app/uninstalled paused."""
+    return affected_rows(
+        update(Product)
+        .where(
+            Product.shop_id == shop.id,
+            Product.status == "paused",
+            Product.status_reason == UNINSTALLED_REASON,
+        )
+        .values(status="active", status_reason=None, next_poll_at=utcnow(), updated_at=utcnow())
+    )
+
+
+def handle_app_scopes_update(webhook: ReceivedWebhook) -> None:
+    """Record the scopes the merchant now grants (the payload's `current` list)."""
+    current = webhook.payload.get("current")
+    if not isinstance(current, list) or not all(isinstance(s, str) and s for s in current):
+        raise WebhookPayloadError(
+            f"app/scopes_update 'current' is not a list of scopes: {current!r}"
+        )
+    shop = find_shop(webhook.shop_domain)
+    if shop is None:
+        log.info("app/scopes_update for a shop we do not know; nothing to do")
+        return
+    shop.scopes = ",".join(current)
+    log.info("scopes updated to %s", shop.scopes)
+
+
+def handle_products_update(webhook: ReceivedWebhook) -> None:
+    shop = find_shop(webhook.shop_domain)
+    if shop is None or not shop.is_installed:
+        log.info("products/update for a shop that is not installed; ignored")
+        return
+    on_product_updated(shop, webhook.payload)
+
+
+def on_product_updated(shop: Shop, payload: Mapping[str, Any]) -> None:
+    """Hook for products/update: record Shopify's price of each linked variant.
+
+    The pricing area replaces this body (hand-edited price detection, our own write's echo).
+    A late delivery never overwrites a price read at a later time.
+    """
+    for gid, price, at in _variant_prices(payload):
+        db.session.execute(
+            update(Product)
+            .where(
+                Product.shop_id == shop.id,
+                Product.shopify_variant_gid == gid,
+                (Product.shopify_price_at.is_(None)) | (Product.shopify_price_at <= at),
+            )
+            .values(shopify_price=price, shopify_price_at=at)
+        )
+
+
+def handle_products_delete(webhook: ReceivedWebhook) -> None:
+    """Unlink: the product's variants are gone from Shopify, so their links go too."""
+    product_id = webhook.payload.get("id")
+    if isinstance(product_id, bool) or not isinstance(product_id, int | str):
+        raise WebhookPayloadError(f"products/delete 'id' is not a product id: {product_id!r}")
+    shop = find_shop(webhook.shop_domain)
+    if shop is None:
+        log.info("products/delete for a shop we do not know; nothing to do")
+        return
+    gid = f"gid://shopify/Product/{product_id}"
+    removed = affected_rows(
+        delete(Product).where(Product.shop_id == shop.id, Product.shopify_product_gid == gid)
+    )
+    log.info("product %s deleted in Shopify: %d links removed", gid, removed)
+
+
+def handle_customers_data_request(webhook: ReceivedWebhook) -> None:
+    """PriceBridge stores no customer data, so there is nothing to report; acknowledged."""
+    request = webhook.payload.get("data_request")
+    request_id = request.get("id") if isinstance(request, Mapping) else None
+    log.info(
+        "customers/data_request %s for customer %s: PriceBridge holds no customer data",
+        request_id,
+        _customer_id(webhook.payload),
+    )
+
+
+def handle_customers_redact(webhook: ReceivedWebhook) -> None:
+    """PriceBridge stores no customer data, so there is nothing to erase; acknowledged."""
+    log.info(
+        "customers/redact for customer %s: PriceBridge holds no customer data",
+        _customer_id(webhook.payload),
+    )
+
+
+def handle_shop_redact(webhook: ReceivedWebhook) -> None:
+    """Erase the shop: its row (cascading to every row that refers to it), its other webhook
+    records and its Redis keys. The current delivery's own record stays, as proof it was done."""
+    shop = find_shop(webhook.shop_domain)
+    if shop is not None and reinstalled_since(shop, webhook):
+        log.warning("shop/redact triggered before the current install; ignored")
+        return
+    if shop is not None:
+        _delete_redis_keys(shop)
+        db.session.execute(delete(Shop).where(Shop.id == shop.id))
+        db.session.expunge(shop)
+    records = affected_rows(
+        delete(WebhookEvent).where(
+            WebhookEvent.shop_domain == webhook.shop_domain,
+            WebhookEvent.webhook_id != webhook.webhook_id,
+        )
+    )
+    log.info(
+        "shop redacted: shop row %s, %d webhook records",
+        "deleted" if shop else "absent",
+        records,
+    )
+
+
+HANDLERS: Mapping[str, Handler] = {
+    "app/uninstalled": handle_app_uninstalled,
+    "app/scopes_update": handle_app_scopes_update,
+    "products/update": handle_products_update,
+    "products/delete": handle_products_delete,
+    "customers/data_request": handle_customers_data_request,
+    "customers/redact": handle_customers_redact,
+    "shop/redact": handle_shop_redact,
+}
+
+
+def handler_for(topic: str) -> Handler | None:
+    return HANDLERS.get(topic)
+
+
+def _customer_id(payload: Mapping[str, Any]) -> object:
+    customer = payload.get("customer")
+    return customer.get("id") if isinstance(customer, Mapping) else None
+
+
+def _variant_prices(payload: Mapping[str, Any]) -> Iterator[tuple[str, Decimal, datetime]]:
+    variants = payload.get("variants")
+    if not isinstance(variants, list):
+        raise WebhookPayloadError(f"products/update 'variants' is not a list: {variants!r}")
+    for variant in variants:
+        if not isinstance(variant, Mapping):
+            raise WebhookPayloadError(f"products/update variant is not an object: {variant!r}")
+        yield (
+            _variant_gid(variant),
+            _price(variant.get("price")),
+            _updated_at(variant.get("updated_at")),
+        )
+
+
+def _variant_gid(variant: Mapping[str, Any]) -> str:
+    gid, number = variant.get("admin_graphql_api_id"), variant.get("id")
+    if isinstance(gid, str) and gid.startswith("gid://shopify/ProductVariant/"):
+        return gid
+    if isinstance(number, int) and not isinstance(number, bool):
+        return f"gid://shopify/ProductVariant/{number}"
+    raise WebhookPayloadError(f"products/update variant has no id: {gid!r}, {number!r}")
+
+
+def _price(value: object) -> Decimal:
+    try:
+        price = Decimal(str(value)) if isinstance(value, str | int) else None
+    except InvalidOperation:
+        price = None
+    if price is None or not price.is_finite() or price < 0:
+        raise WebhookPayloadError(f"variant price {value!r} is not a decimal amount")
+    return price
+
+
+def _updated_at(value: object) -> datetime:
+    if not isinstance(value, str):
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise WebhookPayloadError(f"variant updated_at {value!r} is not ISO 8601") from None
+    if moment.tzinfo is None:
+        raise WebhookPayloadError(f"variant updated_at {value!r} has no UTC offset")
+    return moment.astimezone(UTC)
+
+
+def _delete_redis_keys(shop: Shop) -> None:
+    redis = current_broker().redis
+    for template in SHOP_REDIS_PREFIXES:
+        prefix = template.format(shop_id=shop.id, domain=shop.domain)
+        keys = list(redis.scan_iter(match=f"{prefix}*", count=500))
+        if keys:
+            redis.delete(*keys)

@@ -1,0 +1,209 @@
+"""`POST /webhooks`: every Shopify topic, verified, recorded once and processed in a job.
+
+The request only verifies, inserts the `WebhookEvent` row (its primary key, the webhook id,
+de-duplicates), stashes the raw body in Redis and enqueues `process_webhook(webhook_id)`;
+Shopify wants an answer within seconds and retries anything else. The body waits in Redis
+(`pricebridge:webhook:<id>`, 7 days) rather than in the job's arguments because RQ logs a
+job's arguments, and compliance payloads carry customer e-mails and phone numbers. A delivery
+whose row exists but whose job is gone (a Redis restart, or a failure after the commit that
+answered 5xx) is stashed and enqueued again when Shopify retries it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from typing import Final
+
+from flask import Blueprint, Response, abort, request
+from flask.typing import ResponseReturnValue
+from rq.job import Job
+from sqlalchemy.exc import IntegrityError
+
+from app.broker import current_broker
+from app.extensions import current_settings, db
+from app.jobs.registry import job
+from app.models import WebhookEvent
+from app.models.types import utcnow
+from app.observability.logging import bound
+from app.shopify.webhook_handlers import ReceivedWebhook, WebhookPayloadError, handler_for
+from app.shopify.webhook_verify import (
+    SHOP_DOMAIN_RE,
+    Delivery,
+    HeaderItems,
+    WebhookRejected,
+    parse_payload,
+    shopify_headers,
+    verify_delivery,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__)
+
+# Product payloads carry at most 100 full variants; 2 MiB leaves room and bounds memory.
+MAX_BODY_BYTES: Final = 2 * 1024 * 1024
+PAYLOAD_TTL_SECONDS: Final = 7 * 24 * 3600
+_UNSAFE_JOB_ID_CHARS: Final = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def webhook_job_id(webhook_id: str) -> str:
+    """The job id for a delivery: the webhook id itself when it is already job-id safe (UUIDs
+    are), else sanitized plus a digest so that two different ids never share a job."""
+    safe = _UNSAFE_JOB_ID_CHARS.sub("_", webhook_id)
+    if safe == webhook_id:
+        return f"webhook-{safe}"
+    digest = hashlib.sha256(webhook_id.encode()).hexdigest()[:16]
+    return f"webhook-{safe[:96]}-{digest}"
+
+
+@bp.post("/webhooks")
+def receive_webhook() -> ResponseReturnValue:
+    body = _raw_body()
+    settings = current_settings()
+    secrets = (settings.shopify_api_secret, settings.shopify_api_secret_previous or "")
+    try:
+        delivery = verify_delivery(request.headers.items(), body, secrets)
+    except WebhookRejected as rejected:
+        with bound(shop=_claimed_shop(request.headers.items())):
+            log.warning("webhook rejected: %s %s", rejected.reason, rejected.detail)
+        return Response(rejected.reason, status=rejected.status, mimetype="text/plain")
+    with bound(shop=delivery.shop_domain, job_id=webhook_job_id(delivery.webhook_id)):
+        if record_delivery(delivery):
+            _stash_and_enqueue(delivery.webhook_id, body)
+            log.info("webhook %s %s accepted", delivery.topic, delivery.webhook_id)
+        else:
+            _requeue_if_lost(delivery, body)
+    return Response(status=200)
+
+
+def payload_key(webhook_id: str) -> str:
+    return f"pricebridge:webhook:{webhook_id}"
+
+
+def _stash_and_enqueue(webhook_id: str, body: bytes) -> None:
+    current_broker().redis.set(payload_key(webhook_id), body, ex=PAYLOAD_TTL_SECONDS)
+    process_webhook.enqueue(webhook_id)
+
+
+def record_delivery(delivery: Delivery) -> bool:
+    """Insert the delivery's row and commit; False when the webhook id was already recorded.
+
+    Insert-then-catch is ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike: a concurrent
+    insert of the same id waits for the first to commit and then fails on the primary key.
+    """
+    db.session.add(
+        WebhookEvent(
+            webhook_id=delivery.webhook_id,
+            shop_domain=delivery.shop_domain,
+            topic=delivery.topic,
+            api_version=delivery.api_version,
+            triggered_at=delivery.triggered_at,
+            received_at=utcnow(),
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _requeue_if_lost(delivery: Delivery, body: bytes) -> None:
+    event = db.session.get(WebhookEvent, delivery.webhook_id)
+    lost = (
+        event is not None
+        and event.processed_at is None
+        and event.error is None
+        and not Job.exists(webhook_job_id(delivery.webhook_id), connection=current_broker().redis)
+    )
+    if lost:
+        log.warning(
+            "duplicate %s of an unprocessed delivery with no job: enqueued again",
+            delivery.webhook_id,
+        )
+        _stash_and_enqueue(delivery.webhook_id, body)
+    else:
+        log.info("duplicate webhook %s %s ignored", delivery.topic, delivery.webhook_id)
+
+
+@job(
+    "webhooks",
+    timeout=120,
+    retry_intervals=(10, 60, 300),
+    job_id=webhook_job_id,
+)
+def process_webhook(webhook_id: str) -> str:
+    """Run the topic's handler once for a recorded delivery; return what happened."""
+    event = db.session.get(WebhookEvent, webhook_id, with_for_update=True)
+    if event is None:
+        log.warning("webhook %s has no record (erased by shop/redact?); skipped", webhook_id)
+        return "missing"
+    with bound(shop=event.shop_domain):
+        if event.processed_at is not None:
+            db.session.rollback()
+            log.info("webhook %s already processed; nothing to do", webhook_id)
+            outcome = "already processed"
+        else:
+            outcome = _run_handler(event)
+    current_broker().redis.delete(payload_key(webhook_id))
+    return outcome
+
+
+def _run_handler(event: WebhookEvent) -> str:
+    webhook_id, topic = event.webhook_id, event.topic
+    body = current_broker().redis.get(payload_key(webhook_id))
+    if body is None:
+        _record_error(webhook_id, "payload expired or lost before processing")
+        log.error("webhook %s %s: payload gone from Redis; not processed", topic, webhook_id)
+        return "payload missing"
+    payload = parse_payload(body if isinstance(body, bytes) else body.encode())
+    handler = handler_for(topic)
+    if handler is None:
+        log.info("no handler for topic %s: recorded and acknowledged", topic)
+    else:
+        received = ReceivedWebhook(
+            webhook_id, topic, event.shop_domain, event.triggered_at, payload
+        )
+        try:
+            handler(received)
+        except WebhookPayloadError as error:
+            # Retrying cannot fix the payload: the error stays on the row for a person to see.
+            _record_error(webhook_id, str(error))
+            log.error("webhook %s %s has a malformed payload: %s", topic, webhook_id, error)
+            return "rejected"
+        except Exception as error:
+            _record_error(webhook_id, f"{type(error).__name__}: {error}")
+            raise  # RQ retries the job, then keeps it in the failed registry
+    event.processed_at = utcnow()
+    event.error = None
+    db.session.commit()
+    log.info("webhook %s %s processed", topic, webhook_id)
+    return "processed"
+
+
+def _record_error(webhook_id: str, message: str) -> None:
+    db.session.rollback()
+    event = db.session.get(WebhookEvent, webhook_id)
+    if event is not None:
+        event.error = message[:2000]
+        db.session.commit()
+
+
+def _raw_body() -> bytes:
+    """The exact body bytes the HMAC covers, read once and never parsed as a form."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        abort(413)
+    request.max_content_length = MAX_BODY_BYTES  # also bounds a chunked body
+    return request.get_data(cache=False, parse_form_data=False)
+
+
+def _claimed_shop(headers: HeaderItems) -> str | None:
+    """The shop a rejected request claims to be from, when it at least looks like one."""
+    try:
+        claimed = shopify_headers(headers).get("shop-domain", "")
+    except WebhookRejected:
+        return None
+    return claimed if SHOP_DOMAIN_RE.match(claimed) else None

@@ -1,0 +1,394 @@
+"""POST /webhooks on PostgreSQL and Redis: verification, de-duplication, the job, rotation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rq import SimpleWorker
+from rq.job import Job, JobStatus
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from app.broker import current_broker
+from app.extensions import db
+from app.jobs.worker import AppWorker
+from app.models import Shop, WebhookEvent
+from app.observability.logging import ContextFilter
+from app.shopify import webhook_handlers
+from app.shopify.webhook_handlers import ReceivedWebhook
+from app.shopify.webhooks import MAX_BODY_BYTES, webhook_job_id
+from tests.integration.factories import make_shop
+from tests.support import FIXTURES, TEST_SHOPIFY_API_SECRET, load_fixture
+
+SHOP = "webhook-shop.myshopify.com"
+VECTORS = {v["topic"]: v for v in load_fixture("shopify/webhook_hmac_vectors.json")["vectors"]}
+TRIGGERED_AT = "2026-07-01T12:00:00.000000000Z"
+
+
+def fixture_body(topic: str) -> bytes:
+    return (FIXTURES / "shopify" / str(VECTORS[topic]["file"])).read_bytes()
+
+
+def sign(body: bytes, secret: str = TEST_SHOPIFY_API_SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def webhook_headers(
+    topic: str,
+    body: bytes,
+    *,
+    shop: str = SHOP,
+    webhook_id: str | None = None,
+    style: str = "x-shopify",
+    signature: str | None = None,
+    triggered_at: str = TRIGGERED_AT,
+) -> dict[str, str]:
+    fields = {
+        "Topic": topic,
+        "Hmac-Sha256": signature if signature is not None else sign(body),
+        "Shop-Domain": shop,
+        "API-Version": "2026-10",
+        "Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "Event-Id": str(uuid.uuid4()),
+        "Triggered-At": triggered_at,
+    }
+    if style == "shopify":
+        return {f"shopify-{k.lower()}": v for k, v in fields.items()}
+    return {f"X-Shopify-{k}": v for k, v in fields.items()}
+
+
+def deliver(client: FlaskClient, topic: str, body: bytes, **options: Any) -> TestResponse:
+    headers = webhook_headers(topic, body, **options)
+    return client.post("/webhooks", data=body, headers=headers, content_type="application/json")
+
+
+class InProcessAppWorker(SimpleWorker, AppWorker):
+    """AppWorker that runs jobs in this process (SimpleWorker first in the MRO: AppWorker's
+    base, rq.Worker, forks in execute_job), so handlers patched by a test are the ones run."""
+
+
+def run_webhook_jobs(app: Flask) -> None:
+    broker = current_broker()
+    worker = InProcessAppWorker([broker.queue("webhooks")], connection=broker.redis, app=app)
+    worker.work(burst=True)
+
+
+def queued_job_ids() -> list[str]:
+    return current_broker().queue("webhooks").get_job_ids()
+
+
+def event(webhook_id: str) -> WebhookEvent | None:
+    db.session.expire_all()
+    return db.session.get(WebhookEvent, webhook_id)
+
+
+def event_count() -> int:
+    return int(db.session.scalar(select(func.count()).select_from(WebhookEvent)) or 0)
+
+
+@pytest.fixture
+def handled(monkeypatch: pytest.MonkeyPatch) -> list[ReceivedWebhook]:
+    """Every handler call, recorded before the real handler runs."""
+    calls: list[ReceivedWebhook] = []
+
+    def recording(real: Callable[[ReceivedWebhook], None]) -> Callable[[ReceivedWebhook], None]:
+        def handler(webhook: ReceivedWebhook) -> None:
+            calls.append(webhook)
+            real(webhook)
+
+        return handler
+
+    for topic, real in list(webhook_handlers.HANDLERS.items()):
+        monkeypatch.setitem(webhook_handlers.HANDLERS, topic, recording(real))
+    return calls
+
+
+def installed_shop(domain: str = SHOP) -> Shop:
+    shop = make_shop(
+        domain,
+        access_token="shpat_live",
+        access_token_expires_at=datetime(2026, 7, 1, 13, tzinfo=UTC),
+        refresh_token="shprt_live",
+        refresh_token_expires_at=datetime(2026, 8, 1, tzinfo=UTC),
+        installed_at=datetime(2026, 6, 1, tzinfo=UTC),
+        scopes="write_products",
+    )
+    db.session.commit()
+    return shop
+
+
+def test_a_good_hmac_is_200_recorded_and_processed_once(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook]
+) -> None:
+    installed_shop()
+    body = fixture_body("app/uninstalled")
+    answer = deliver(client, "app/uninstalled", body, webhook_id="wh-good-1")
+    assert answer.status_code == 200
+    assert queued_job_ids() == [webhook_job_id("wh-good-1")] == ["webhook-wh-good-1"]
+    recorded = event("wh-good-1")
+    assert recorded is not None
+    assert (recorded.shop_domain, recorded.topic, recorded.api_version) == (
+        SHOP,
+        "app/uninstalled",
+        "2026-10",
+    )
+    assert recorded.triggered_at == datetime(2026, 7, 1, 12, tzinfo=UTC)
+    assert recorded.processed_at is None
+
+    run_webhook_jobs(app)
+    processed = event("wh-good-1")
+    assert processed is not None
+    assert processed.processed_at is not None
+    assert processed.error is None
+    assert [call.webhook_id for call in handled] == ["wh-good-1"]
+    assert handled[0].payload == json.loads(body)
+
+
+def test_a_replayed_webhook_id_is_200_and_not_processed_twice(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook]
+) -> None:
+    installed_shop()
+    body = fixture_body("app/uninstalled")
+    first = deliver(client, "app/uninstalled", body, webhook_id="wh-replay")
+    while_queued = deliver(client, "app/uninstalled", body, webhook_id="wh-replay")
+    assert (first.status_code, while_queued.status_code) == (200, 200)
+    assert len(queued_job_ids()) == 1
+
+    run_webhook_jobs(app)
+    after_processing = deliver(client, "app/uninstalled", body, webhook_id="wh-replay")
+    assert after_processing.status_code == 200
+    assert queued_job_ids() == []
+    run_webhook_jobs(app)
+    assert [call.webhook_id for call in handled] == ["wh-replay"]
+    assert event_count() == 1
+
+
+def test_running_the_job_again_does_nothing(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook]
+) -> None:
+    from app.shopify.webhooks import process_webhook
+
+    installed_shop()
+    deliver(client, "app/uninstalled", fixture_body("app/uninstalled"), webhook_id="wh-idem")
+    run_webhook_jobs(app)
+    assert process_webhook("wh-idem") == "already processed"
+    assert len(handled) == 1
+
+
+@pytest.mark.parametrize("style", ["x-shopify", "shopify"])
+def test_both_header_styles_are_accepted(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook], style: str
+) -> None:
+    body = fixture_body("customers/redact")
+    answer = deliver(client, "customers/redact", body, webhook_id=f"wh-{style}", style=style)
+    assert answer.status_code == 200
+    run_webhook_jobs(app)
+    assert [call.topic for call in handled] == ["customers/redact"]
+    recorded = event(f"wh-{style}")
+    assert recorded is not None
+    assert recorded.processed_at is not None
+
+
+def test_the_exact_fixture_bytes_verify_with_the_vector_hmac(
+    app: Flask, client: FlaskClient
+) -> None:
+    vector = VECTORS["products/update"]
+    body = fixture_body("products/update")
+    answer = deliver(client, "products/update", body, signature=vector["x_shopify_hmac_sha256"])
+    assert answer.status_code == 200
+
+
+def test_a_tampered_body_is_401_and_leaves_no_trace(app: Flask, client: FlaskClient) -> None:
+    body = fixture_body("app/uninstalled")
+    headers = webhook_headers("app/uninstalled", body, webhook_id="wh-tampered")
+    tampered = body.replace(b'"Super Toys"', b'"Evil Toys"')
+    answer = client.post("/webhooks", data=tampered, headers=headers)
+    assert answer.status_code == 401
+    assert event_count() == 0
+    assert queued_job_ids() == []
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["X-Shopify-Hmac-Sha256", "X-Shopify-Webhook-Id", "X-Shopify-Topic", "X-Shopify-Shop-Domain"],
+)
+def test_a_missing_header_is_401(app: Flask, client: FlaskClient, missing: str) -> None:
+    body = fixture_body("shop/redact")
+    headers = webhook_headers("shop/redact", body)
+    del headers[missing]
+    answer = client.post("/webhooks", data=body, headers=headers)
+    assert answer.status_code == 401
+    assert event_count() == 0
+
+
+def test_a_previous_secret_is_accepted_during_rotation(
+    app: Flask, make_app: Callable[..., Flask], handled: list[ReceivedWebhook]
+) -> None:
+    settings = app.extensions["pricebridge.settings"]
+    rotated = make_app(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        SHOPIFY_API_SECRET="the-new-secret",
+        SHOPIFY_API_SECRET_PREVIOUS=TEST_SHOPIFY_API_SECRET,
+    )
+    client = rotated.test_client()
+    body = fixture_body("customers/data_request")
+    by_old = deliver(client, "customers/data_request", body, webhook_id="wh-old")
+    by_new = deliver(
+        client,
+        "customers/data_request",
+        body,
+        webhook_id="wh-new",
+        signature=sign(body, "the-new-secret"),
+    )
+    by_other = deliver(client, "customers/data_request", body, signature=sign(body, "someone-else"))
+    assert (by_old.status_code, by_new.status_code, by_other.status_code) == (200, 200, 401)
+
+    without_previous = app.test_client()
+    assert (
+        deliver(
+            without_previous, "customers/data_request", body, signature=sign(body, "the-new-secret")
+        ).status_code
+        == 401
+    )
+    run_webhook_jobs(app)
+    assert sorted(call.webhook_id for call in handled) == ["wh-new", "wh-old"]
+
+
+@pytest.mark.parametrize("domain", ["evil.example.com", "webhook-shop.myshopify.com.evil.com"])
+def test_a_signed_delivery_for_a_non_myshopify_domain_is_400(
+    app: Flask, client: FlaskClient, domain: str
+) -> None:
+    answer = deliver(client, "shop/redact", fixture_body("shop/redact"), shop=domain)
+    assert answer.status_code == 400
+    assert event_count() == 0
+    assert queued_job_ids() == []
+
+
+def test_a_signed_body_that_is_not_json_is_400_and_recorded_nowhere(
+    app: Flask, client: FlaskClient
+) -> None:
+    body = b"topic=app/uninstalled"
+    answer = client.post(
+        "/webhooks",
+        data=body,
+        headers=webhook_headers("app/uninstalled", body),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert answer.status_code == 400
+    assert event_count() == 0
+    assert queued_job_ids() == []
+
+
+def test_a_body_over_the_limit_is_413(app: Flask, client: FlaskClient) -> None:
+    body = b'{"pad":"' + b"x" * MAX_BODY_BYTES + b'"}'
+    answer = client.post("/webhooks", data=body, headers=webhook_headers("products/update", body))
+    assert answer.status_code == 413
+    assert event_count() == 0
+
+
+def test_an_unknown_topic_is_recorded_acknowledged_and_processed_as_a_no_op(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook]
+) -> None:
+    body = fixture_body("inventory_levels/update")
+    answer = deliver(client, "inventory_levels/update", body, webhook_id="wh-unknown")
+    assert answer.status_code == 200
+    run_webhook_jobs(app)
+    recorded = event("wh-unknown")
+    assert recorded is not None
+    assert recorded.topic == "inventory_levels/update"
+    assert recorded.processed_at is not None
+    assert recorded.error is None
+    assert handled == []
+
+
+def test_a_duplicate_of_a_delivery_whose_job_was_lost_is_enqueued_again(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook]
+) -> None:
+    body = fixture_body("customers/redact")
+    deliver(client, "customers/redact", body, webhook_id="wh-lost")
+    Job.fetch(webhook_job_id("wh-lost"), connection=current_broker().redis).delete()
+    assert queued_job_ids() == []
+
+    assert deliver(client, "customers/redact", body, webhook_id="wh-lost").status_code == 200
+    assert queued_job_ids() == [webhook_job_id("wh-lost")]
+    run_webhook_jobs(app)
+    assert [call.webhook_id for call in handled] == ["wh-lost"]
+
+
+def test_a_malformed_payload_is_recorded_as_an_error_and_not_retried(
+    app: Flask, client: FlaskClient
+) -> None:
+    installed_shop()
+    body = json.dumps({"id": 1, "current": "write_products"}).encode()
+    deliver(client, "app/scopes_update", body, webhook_id="wh-malformed")
+    run_webhook_jobs(app)
+    recorded = event("wh-malformed")
+    assert recorded is not None
+    assert recorded.processed_at is None
+    assert recorded.error is not None
+    assert "'current' is not a list" in recorded.error
+    job = Job.fetch(webhook_job_id("wh-malformed"), connection=current_broker().redis)
+    assert job.get_status() == JobStatus.FINISHED
+    assert job.return_value() == "rejected"
+
+
+def test_a_failing_handler_records_the_error_and_the_job_is_retried(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(webhook: ReceivedWebhook) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setitem(webhook_handlers.HANDLERS, "customers/redact", broken)
+    deliver(client, "customers/redact", fixture_body("customers/redact"), webhook_id="wh-broken")
+    run_webhook_jobs(app)
+    recorded = event("wh-broken")
+    assert recorded is not None
+    assert recorded.processed_at is None
+    assert recorded.error == "RuntimeError: database went away"
+    job = Job.fetch(webhook_job_id("wh-broken"), connection=current_broker().redis)
+    assert job.get_status() == JobStatus.SCHEDULED
+    assert job.retries_left == 2
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.addFilter(ContextFilter())
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_every_log_line_of_a_webhook_carries_its_shop_and_job_id(
+    app: Flask, client: FlaskClient
+) -> None:
+    installed_shop()
+    collect = Collect()
+    logger = logging.getLogger("app.shopify")
+    logger.addHandler(collect)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        deliver(client, "app/uninstalled", fixture_body("app/uninstalled"), webhook_id="wh-logs")
+        deliver(client, "app/uninstalled", fixture_body("app/uninstalled"), webhook_id="wh-logs")
+        run_webhook_jobs(app)
+    finally:
+        logger.removeHandler(collect)
+        logger.setLevel(previous)
+    assert len(collect.records) >= 4
+    for record in collect.records:
+        assert getattr(record, "shop", None) == SHOP, record.getMessage()
+        assert getattr(record, "job_id", None) == "webhook-wh-logs", record.getMessage()
