@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -89,8 +90,9 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
     # quote cannot be a price_change row, so the product carries the reason.
     price_hold_reason: Mapped[str | None] = mapped_column(String(32))
     price_hold_message: Mapped[str | None] = mapped_column(Text)
-    # Stock set aside while Amazon is out of stock ({location gid: quantity}), restored later.
-    inventory_set_aside: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # Stock set aside while Amazon is out of stock, restored later:
+    # {"locations": {location gid: quantity}, "key": the idempotency key of the zeroing}.
+    inventory_set_aside: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     # ingest (issue 4)
     # A fixed polling interval replacing the tier's (the demo polls every few seconds).

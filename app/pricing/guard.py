@@ -24,6 +24,8 @@ class HoldReason(StrEnum):
     CURRENCY_MISMATCH = "currency_mismatch"
     PRODUCT_PAUSED = "product_paused"
     BELOW_MARGIN_FLOOR = "below_margin_floor"
+    MANUAL_OVERRIDE = "manual_override"
+    SHOP_CURRENCY_UNKNOWN = "shop_currency_unknown"
 
 
 def check_currency_code(code: str, *, field: str) -> str:
@@ -81,6 +83,13 @@ def hold_message(
         )
     if reason is HoldReason.PRODUCT_PAUSED:
         return "Repricing is paused for this product."
+    if reason is HoldReason.MANUAL_OVERRIDE:
+        return (
+            "The price was changed by hand in Shopify, so PriceBridge leaves it alone until "
+            "you choose to resume automatic pricing for this product."
+        )
+    if reason is HoldReason.SHOP_CURRENCY_UNKNOWN:
+        return "The shop's currency is not known yet, so Amazon's price cannot be compared."
     return (
         f"The price {price} {shop_currency} is below the margin floor {floor} {shop_currency} "
         "(cost plus the minimum margin), "

@@ -1,0 +1,88 @@
+"""Pricing jobs: they take ids, call the services, and are enqueued after the commit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.jobs.registry import job
+from app.models import PriceChange, Shop
+from app.pricing import inventory_service, push_service, reconcile_service
+from app.pricing.state import ChangeState
+
+# An approved change waiting this long was missed by its push job (enqueued while a job for
+# the shop was finishing): the sweep enqueues the shop again.
+SWEEP_AFTER = timedelta(seconds=30)
+
+
+@job("push", timeout=600, retry_intervals=(5, 30, 120), job_id=lambda shop_id: f"push-{shop_id}")
+def push_shop_changes(shop_id: int) -> dict[str, int]:
+    report = push_service.push_shop(shop_id)
+    return vars(report)
+
+
+@job(
+    "push",
+    timeout=600,
+    retry_intervals=(30, 120),
+    job_id=lambda shop_id: f"recover-pushing-{shop_id}",
+)
+def recover_pushing(shop_id: int) -> dict[str, int]:
+    return vars(reconcile_service.recover_pushing(shop_id))
+
+
+@job("default", timeout=1800, retry_intervals=(60,), job_id=lambda shop_id: f"reconcile-{shop_id}")
+def reconcile_prices(shop_id: int) -> int:
+    return reconcile_service.reconcile_shop(shop_id)
+
+
+@job(
+    "push",
+    timeout=120,
+    retry_intervals=(10, 60, 300),
+    job_id=lambda product_id: f"inventory-{product_id}",
+)
+def sync_inventory(product_id: int) -> str:
+    return inventory_service.sync_inventory(product_id)
+
+
+def enqueue_missed_pushes(now: datetime) -> int:
+    """Periodic: shops with approved changes older than the sweep delay get a push job."""
+    shops = list(
+        db.session.scalars(
+            select(PriceChange.shop_id)
+            .where(
+                PriceChange.state == ChangeState.APPROVED.value,
+                PriceChange.updated_at < now - SWEEP_AFTER,
+            )
+            .distinct()
+        )
+    )
+    db.session.rollback()
+    for shop_id in shops:
+        push_shop_changes.enqueue(shop_id)
+    return len(shops)
+
+
+def enqueue_recoveries(now: datetime) -> int:
+    """Periodic: shops with pushes abandoned past the lease get a recovery job."""
+    shops = reconcile_service.abandoned_shops(now)
+    db.session.rollback()
+    for shop_id in shops:
+        recover_pushing.enqueue(shop_id)
+    return len(shops)
+
+
+def enqueue_reconciliations(now: datetime) -> int:
+    """Periodic: every installed shop's prices are read back."""
+    shops = list(
+        db.session.scalars(
+            select(Shop.id).where(Shop.installed_at.is_not(None), Shop.uninstalled_at.is_(None))
+        )
+    )
+    db.session.rollback()
+    for shop_id in shops:
+        reconcile_prices.enqueue(shop_id)
+    return len(shops)

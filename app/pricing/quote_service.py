@@ -1,0 +1,103 @@
+"""From rows to the pure core's values: a shop's rules, a product's overrides, one quote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Observation, Product, Shop
+from app.pricing.guard import HoldReason, hold_message
+from app.pricing.rounding import Rounding
+from app.pricing.rules import PricingRules, ProductOverrides, Quote, quote
+
+
+def shop_rules(shop: Shop, currency: str | None = None) -> PricingRules:
+    """The shop's store-wide rules; ``currency`` stands in when the shop's is not known."""
+    return PricingRules(
+        currency=shop.currency or currency or "XXX",
+        markup_percent=shop.markup_percent,
+        fixed_addon=shop.fixed_addon,
+        rounding=Rounding(shop.rounding),
+        compare_at_from_list_price=shop.compare_at_from_list_price,
+        min_margin_percent=shop.min_margin_percent,
+        auto_push_tolerance_percent=shop.auto_push_tolerance_percent,
+    )
+
+
+def product_overrides(product: Product) -> ProductOverrides:
+    return ProductOverrides(
+        markup_percent=product.markup_override_percent, paused=product.status == "paused"
+    )
+
+
+def _held(reason: HoldReason, base: Quote | None = None) -> Quote:
+    price = base.proposed_price if base else None
+    compare_at = base.compare_at_price if base else None
+    breakdown = base.breakdown if base else None
+    return Quote(price, compare_at, reason, hold_message(reason), breakdown)
+
+
+def quote_product(
+    shop: Shop, product: Product, observation: Observation, rules: PricingRules | None = None
+) -> Quote:
+    """The quote for ``product`` from ``observation``, with the shop-level holds applied.
+
+    A shop whose currency is unknown cannot be compared with Amazon's; a product whose price
+    was set by hand in Shopify is held (with the price it would have had) until the merchant
+    clears the override.
+    """
+    if shop.currency is None:
+        return _held(HoldReason.SHOP_CURRENCY_UNKNOWN)
+    rules = rules or shop_rules(shop)
+    result = quote(
+        observation.price,
+        observation.currency,
+        observation.list_price,
+        rules,
+        product_overrides(product),
+    )
+    overridden = product.manual_override_at is not None
+    if overridden and result.proposed_price is not None and result.held_reason is None:
+        return _held(HoldReason.MANUAL_OVERRIDE, result)
+    return result
+
+
+def latest_observation(product_id: int) -> Observation | None:
+    """The newest trusted observation of a product (what a push must not be older than)."""
+    return db.session.scalar(
+        select(Observation)
+        .where(Observation.product_id == product_id, Observation.quarantined.is_(False))
+        .order_by(Observation.observed_at.desc(), Observation.id.desc())
+        .limit(1)
+    )
+
+
+def rule_snapshot(rules: PricingRules, result: Quote) -> dict[str, Any]:
+    """What a change was computed with, stored on the row for the audit trail."""
+    snapshot: dict[str, Any] = {
+        "currency": rules.currency,
+        "markup_percent": str(rules.markup_percent),
+        "fixed_addon": str(rules.fixed_addon),
+        "rounding": rules.rounding.value,
+        "compare_at_from_list_price": rules.compare_at_from_list_price,
+        "min_margin_percent": str(rules.min_margin_percent),
+        "auto_push_tolerance_percent": (
+            None
+            if rules.auto_push_tolerance_percent is None
+            else str(rules.auto_push_tolerance_percent)
+        ),
+        "held_message": result.held_message,
+    }
+    if result.breakdown is not None:
+        b = result.breakdown
+        snapshot["breakdown"] = {
+            "cost": str(b.cost),
+            "markup_percent": str(b.markup_percent),
+            "markup_from_product": b.markup_from_product,
+            "fixed_addon": str(b.fixed_addon),
+            "before_rounding": str(b.before_rounding),
+            "margin_floor": str(b.margin_floor),
+        }
+    return snapshot

@@ -1,0 +1,201 @@
+"""Pricing service: from a new observation (or a rule change) to an audited price_change.
+
+The sequence is always: lock the product row (one repricing of a product at a time), quote
+with the pure core, supersede what the new change displaces, insert the change, approve it
+automatically if the shop's tolerance allows, commit, publish, and only then enqueue the push.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Observation, PriceChange, Product, Shop
+from app.models.types import utcnow
+from app.pricing import jobs
+from app.pricing.change_service import commit_and_publish, move, record_created
+from app.pricing.idempotency import idempotency_key
+from app.pricing.inventory_service import stock_action_needed
+from app.pricing.quote_service import latest_observation, quote_product, rule_snapshot, shop_rules
+from app.pricing.rules import Quote, may_auto_push
+from app.pricing.state import (
+    AUTO_ACTOR,
+    ChangeRef,
+    ChangeState,
+    choose_superseded,
+)
+
+S = ChangeState
+# Changes that still matter to the supersede rule (pushed ones only through the newest).
+_LIVE = (S.PROPOSED, S.APPROVED, S.HELD, S.FAILED, S.PUSHING)
+
+
+@dataclass(frozen=True)
+class Repriced:
+    change: PriceChange | None
+    approved: bool
+
+
+def lock_product(product_id: int) -> Product | None:
+    return db.session.scalar(select(Product).where(Product.id == product_id).with_for_update())
+
+
+def on_observation(product_id: int, observation_id: int) -> None:
+    """Called by ingest after a trusted observation is committed: reprice the product."""
+    product = lock_product(product_id)
+    if product is None:
+        return
+    observation = db.session.get(Observation, observation_id)
+    if observation is None or observation.product_id != product.id:
+        raise ValueError(f"observation {observation_id} does not belong to product {product_id}")
+    if observation.quarantined:
+        raise ValueError(f"observation {observation_id} is quarantined; it prices nothing")
+    shop = db.session.get(Shop, product.shop_id)
+    assert shop is not None  # product.shop_id is a foreign key
+    outcome = reprice(shop, product, observation, actor=AUTO_ACTOR, now=utcnow())
+    commit_and_publish()
+    _after_commit(shop, product, observation, outcome)
+
+
+def _after_commit(
+    shop: Shop, product: Product, observation: Observation, outcome: Repriced
+) -> None:
+    if outcome.approved:
+        jobs.push_shop_changes.enqueue(shop.id)
+    if stock_action_needed(shop, product, observation.availability):
+        jobs.sync_inventory.enqueue(product.id)
+
+
+def _refs(product: Product) -> list[tuple[PriceChange, ChangeRef]]:
+    observed = select(Observation.observed_at).where(Observation.id == PriceChange.observation_id)
+    newest_pushed = (
+        select(func.max(PriceChange.id))
+        .where(PriceChange.product_id == product.id, PriceChange.state == S.PUSHED.value)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(PriceChange, observed.scalar_subquery())
+        .where(
+            PriceChange.product_id == product.id,
+            PriceChange.state.in_([s.value for s in _LIVE]) | (PriceChange.id == newest_pushed),
+        )
+        .order_by(PriceChange.id)
+        # A push claiming one of these rows commits before we read it: never overwrite it.
+        .with_for_update(of=PriceChange)
+        .execution_options(populate_existing=True)
+    ).all()
+    return [(change, ref_for(change, product, at)) for change, at in rows]
+
+
+def ref_for(change: PriceChange, product: Product, observed_at: datetime | None) -> ChangeRef:
+    return ChangeRef(
+        change_id=change.id,
+        variant_gid=product.shopify_variant_gid,
+        state=ChangeState(change.state),
+        observed_at=observed_at or change.created_at,
+        created_at=change.created_at,
+    )
+
+
+def _same_outcome(change: PriceChange, result: Quote) -> bool:
+    return (
+        change.proposed_price == result.proposed_price
+        and change.compare_at_price == result.compare_at_price
+        and change.held_reason == (result.held_reason.value if result.held_reason else None)
+    )
+
+
+def reprice(
+    shop: Shop, product: Product, observation: Observation, *, actor: str, now: datetime
+) -> Repriced:
+    """Quote ``product`` from ``observation`` and update its outbox (no commit)."""
+    rules = shop_rules(shop)
+    result = quote_product(shop, product, observation, rules)
+    refs = _refs(product)
+    open_change = next((c for c, _ in refs if c.state in ("proposed", "approved", "held")), None)
+    new_ref = ChangeRef(None, product.shopify_variant_gid, S.PROPOSED, observation.observed_at, now)
+    decision = choose_superseded([ref for _, ref in refs], new_ref)
+    if decision.new_is_outdated:
+        return Repriced(None, False)
+    product.price_hold_reason = None if result.proposed_price else _reason(result)
+    product.price_hold_message = None if result.proposed_price else result.held_message
+    if open_change is not None and _same_outcome(open_change, result):
+        open_change.observation_id = observation.id  # confirmed by a newer observation
+        return Repriced(None, False)
+    unchanged = not result.is_held and result.proposed_price == product.shopify_price
+    displaced = {ref.change_id for ref in decision.superseded}
+    why = "shopify_already_at_price" if unchanged else "newer_quote"
+    for change, _ in refs:
+        if change.id in displaced:
+            move(change, S.SUPERSEDED, actor=actor, now=now, detail={"reason": why})
+    db.session.flush()  # frees the open-change slot before the insert
+    if result.proposed_price is None or unchanged:
+        return Repriced(None, False)
+    change = _insert(shop, product, observation, result, rule_snapshot(rules, result), now)
+    db.session.flush()
+    record_created(change, actor=actor, now=now)
+    approved = may_auto_push(result, product.shopify_price, rules)
+    if approved:
+        move(change, S.APPROVED, actor=AUTO_ACTOR, now=now, detail={"reason": "within_tolerance"})
+    return Repriced(change, approved)
+
+
+def _reason(result: Quote) -> str | None:
+    return result.held_reason.value if result.held_reason else None
+
+
+def _insert(
+    shop: Shop,
+    product: Product,
+    observation: Observation,
+    result: Quote,
+    rules_snapshot: dict[str, object],
+    now: datetime,
+) -> PriceChange:
+    assert result.proposed_price is not None
+    change = PriceChange(
+        shop_id=shop.id,
+        product_id=product.id,
+        observation_id=observation.id,
+        state=(S.HELD if result.is_held else S.PROPOSED).value,
+        proposed_price=result.proposed_price,
+        compare_at_price=result.compare_at_price,
+        previous_price=product.shopify_price,
+        currency=shop.currency or observation.currency or "XXX",
+        rule=rules_snapshot,
+        held_reason=_reason(result),
+        idempotency_key=_free_key(shop, product, result, observation),
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(change)
+    return change
+
+
+def _free_key(shop: Shop, product: Product, result: Quote, observation: Observation) -> str:
+    # The same price from the same observation can come back after a rule went and returned;
+    # the second change is a new write, so it gets a key of its own.
+    assert result.proposed_price is not None
+    suffix = ""
+    for attempt in range(1, 100):
+        key = idempotency_key(
+            shop.id, product.shopify_variant_gid, result.proposed_price, f"{observation.id}{suffix}"
+        )
+        taken = db.session.scalar(select(PriceChange.id).where(PriceChange.idempotency_key == key))
+        if taken is None:
+            return key
+        suffix = f"-{attempt}"
+    raise RuntimeError(f"no free idempotency key for product {product.id}")
+
+
+__all__ = [
+    "Repriced",
+    "latest_observation",
+    "lock_product",
+    "on_observation",
+    "reprice",
+]
