@@ -1,0 +1,126 @@
+"""A live simulated Admin GraphQL API on a free port, and the app pointed at it."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from app.models import Product, Shop
+from simulators.shopify.graphql import AdminGraphQL, register_admin_api
+from tests.integration.factories import make_product, make_shop
+
+TOKEN = "shpat_pricing_test"
+T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class LiveShopify:
+    origin: str
+    admin: AdminGraphQL
+    tokens: dict[str, str]
+    # products/update payloads per product gid: one per successful bulk price update
+    updates: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def admin_origin(self) -> str:
+        return f"{self.origin}/shops/{{shop}}"
+
+    def seed(
+        self, shop: str, products: int, variants: int = 1, plan: str = "standard"
+    ) -> list[dict[str, Any]]:
+        """Seed the simulated shop; return its variants (gid, product gid, item gid, price)."""
+        self.tokens[shop] = TOKEN
+        self.admin.store.seed_shop(shop, "USD", plan)
+        self.admin.store.seed_products(shop, products, variants)
+        return self.admin.variants(shop)
+
+    def prices(self, shop: str) -> dict[str, Decimal]:
+        return {v["id"]: Decimal(v["price"]) for v in self.admin.variants(shop)}
+
+    def stats(self, shop: str) -> dict[str, Any]:
+        answer: dict[str, Any] = requests.get(
+            f"{self.origin}/_sim/graphql/stats", params={"shop": shop}, timeout=5
+        ).json()[shop]
+        return answer
+
+    def arm(self, **fault: Any) -> None:
+        requests.post(
+            f"{self.origin}/_sim/graphql/faults", json=fault, timeout=5
+        ).raise_for_status()
+
+
+@pytest.fixture
+def shopify() -> Iterator[LiveShopify]:
+    sim = Flask("shopify-sim")
+    tokens: dict[str, str] = {}
+    holder: list[LiveShopify] = []
+
+    def on_update(shop: str, payload: dict[str, Any]) -> None:
+        holder[0].updates[payload["admin_graphql_api_id"]] += 1
+
+    admin = register_admin_api(
+        sim,
+        authorize=lambda shop, token: tokens.get(shop) == token,
+        on_product_update=on_update,
+        clock=lambda: datetime.now(UTC),
+    )
+    server = make_server("127.0.0.1", 0, sim, threaded=True)
+    holder.append(LiveShopify(f"http://127.0.0.1:{server.server_port}", admin, tokens))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield holder[0]
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def pricing_app(
+    app: Flask, make_app: Callable[..., Flask], shopify: LiveShopify
+) -> Iterator[Flask]:
+    """The app on the session's database and Redis, talking to the live simulator."""
+    settings = app.extensions["pricebridge.settings"]
+    other = make_app(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        SHOPIFY_ADMIN_ORIGIN=shopify.admin_origin,
+    )
+    with other.app_context():
+        yield other
+        db.session.remove()
+
+
+def linked_shop(
+    shopify: LiveShopify, products: int, variants: int = 1, **fields: Any
+) -> tuple[Shop, list[Product]]:
+    """A shop in both worlds: seeded in the simulator, linked products in the database."""
+    shop = make_shop(
+        currency="USD",
+        installed_at=T0,
+        access_token=TOKEN,
+        markup_percent=Decimal("30.00"),
+        **fields,
+    )
+    rows = []
+    for variant in shopify.seed(shop.domain, products, variants):
+        rows.append(
+            make_product(
+                shop,
+                shopify_product_gid=variant["product_id"],
+                shopify_variant_gid=variant["id"],
+                shopify_inventory_item_gid=variant["inventory_item_id"],
+                shopify_price=Decimal(variant["price"]),
+            )
+        )
+    db.session.commit()
+    return shop, rows
