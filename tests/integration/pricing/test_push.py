@@ -159,7 +159,7 @@ def test_reconciliation_flags_a_price_changed_behind_our_back(
 def test_the_sweep_enqueues_shops_whose_approved_changes_were_missed(
     pricing_app: Flask, shopify: LiveShopify
 ) -> None:
-    shop, products = linked_shop(shopify, products=1)
+    _shop, products = linked_shop(shopify, products=1)
     _approve_all(products)
     assert jobs.enqueue_missed_pushes(utcnow()) == 0
     assert jobs.enqueue_missed_pushes(utcnow() + timedelta(minutes=1)) == 1
