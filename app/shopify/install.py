@@ -53,7 +53,9 @@ def shop_for_session(claims: SessionClaims, raw_token: str, *, now: datetime | N
 
 def _refresh_or_exchange(shop: Shop, claims: SessionClaims, raw_token: str, now: datetime) -> Shop:
     try:
-        return refresh_shop_token(shop.domain, now=now, margin=REFRESH_MARGIN)
+        return refresh_shop_token(
+            shop.domain, now=now, margin=REFRESH_MARGIN, seen_refresh_token=shop.refresh_token
+        )
     except Revoked:
         raise
     except AuthFailed as error:

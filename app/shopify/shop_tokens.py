@@ -138,14 +138,21 @@ def _grant_for_session(
     return tokens.exchange(domain, claims, session_token)
 
 
-def refresh_shop_token(domain: str, *, now: datetime, margin: timedelta) -> Shop:
-    """Refresh the shop's token if it expires within `margin` (someone may have already)."""
+def refresh_shop_token(
+    domain: str, *, now: datetime, margin: timedelta, seen_refresh_token: str | None = None
+) -> Shop:
+    """Refresh the shop's token if it expires within `margin` (someone may have already).
+
+    `seen_refresh_token` is the refresh token the caller judged due; if the row holds another
+    one after the lock is ours, another process rotated it meanwhile and there is nothing to do.
+    """
     with _locked(domain):
         shop = _reload_for_update(domain)
         if shop is None or needs_token(shop):
             db.session.commit()
             raise AuthFailed(domain, "no_token", "the shop has no expiring offline token")
-        if not is_due(shop, now, margin):
+        rotated = seen_refresh_token is not None and shop.refresh_token != seen_refresh_token
+        if rotated or not is_due(shop, now, margin):
             db.session.commit()  # refreshed by another process while we waited
             return shop
         if shop.refresh_token is None or (
@@ -195,7 +202,9 @@ def fresh_shop(shop: Shop, *, now: datetime, margin: timedelta = REFRESH_MARGIN)
     if shop.access_token_expires_at is None:
         return migrate_shop_token(shop.domain, now=now)
     if is_due(shop, now, margin):
-        return refresh_shop_token(shop.domain, now=now, margin=margin)
+        return refresh_shop_token(
+            shop.domain, now=now, margin=margin, seen_refresh_token=shop.refresh_token
+        )
     return shop
 
 

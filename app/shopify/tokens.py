@@ -111,10 +111,6 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class ShopifyTokens:
     """The token endpoint for one app (client id and secret from the settings)."""
 
@@ -140,9 +136,10 @@ class ShopifyTokens:
         current = TokenExchangeAccessToken(
             shop=shop.removesuffix(".myshopify.com"),
             token="",
-            # Our caller decided the refresh is due (with its own margin); shopifyapp would skip
-            # it while the token has more than 60 s left, so it is told the token expires now.
-            expires=_iso(now),
+            # Our caller decided the refresh is due (by its clock, with its own margin); given
+            # an expiry, shopifyapp would skip the refresh while the token has 60 s left by the
+            # wall clock. Without one (and with a refresh token) it refreshes.
+            expires=None,
             scope="",
             access_mode="offline",
             refresh_token=refresh_token,
