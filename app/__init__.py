@@ -15,6 +15,7 @@ from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
 from app.models.types import CIPHER_EXTENSION
 from app.observability import health
 from app.observability import logging as app_logging
+from app.shopify import web as shopify_web
 from app.shopify import webhooks
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(shopify_web.bp)
     api.init_app(app)
     cli.init_app(app)
     return app
