@@ -84,8 +84,12 @@ class Scheduler:
 def periodic_tasks() -> tuple[PeriodicTask, ...]:
     """Every periodic task PriceBridge runs; each area adds its own here."""
     from app.ingest.jobs import ingest_tick
+    from app.shopify.token_jobs import enqueue_due_token_refreshes
 
-    return (PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),)
+    return (
+        PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),
+        PeriodicTask("shopify-token-refresh", timedelta(minutes=1), enqueue_due_token_refreshes),
+    )
 
 
 @click.command("scheduler")
