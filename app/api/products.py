@@ -1,0 +1,246 @@
+"""/api/products: link variants to Amazon listings, list them, read history, refresh, unlink."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import Select, and_, or_, select
+
+from app.api import bp
+from app.api.auth import current_session, session_required
+from app.api.body import json_body
+from app.api.errors import ApiError
+from app.api.openapi import ERROR_SCHEMA, operation
+from app.api.products_schema import (
+    HISTORY_SCHEMA,
+    LINK_SCHEMA,
+    PRODUCT_LIST_SCHEMA,
+    PRODUCT_SCHEMA,
+    USAGE_SCHEMA,
+    observation_json,
+    product_json,
+    usage_json,
+)
+from app.extensions import db
+from app.ingest.budget_service import usage_of
+from app.ingest.jobs import refresh_now
+from app.ingest.link_service import LinkError, LinkRequest, link_product, shop_product
+from app.models import Observation, Product
+from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
+from app.models.types import utcnow
+
+_ERRORS = {401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 422: ERROR_SCHEMA}
+_ID = {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_LIMIT = _query("limit", "page size, 1..100", {"type": "integer", "minimum": 1, "maximum": 100})
+_CURSOR = _query("cursor", "opaque cursor from the previous page", {"type": "string"})
+
+
+def _args(allowed: set[str]) -> dict[str, str]:
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise ApiError(
+            422,
+            "unknown_parameters",
+            f"Unknown parameter(s): {', '.join(unknown)}.",
+            {"unknown": unknown, "allowed": sorted(allowed)},
+        )
+    return {name: request.args[name] for name in allowed if name in request.args}
+
+
+def _limit(raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= 100:
+        raise ApiError(422, "invalid_limit", "limit must be a whole number from 1 to 100.")
+    return int(raw)
+
+
+def _encode(value: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def _decode(raw: str, shape: tuple[type, ...]) -> list[Any]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (ValueError, binascii.Error):
+        value = None
+    if (
+        not isinstance(value, list)
+        or len(value) != len(shape)
+        or not all(isinstance(item, kind) for item, kind in zip(value, shape, strict=True))
+    ):
+        raise ApiError(422, "invalid_cursor", "The cursor is not one this API gave out.")
+    return value
+
+
+def _product_or_404(product_id: int) -> Product:
+    product = shop_product(current_session().shop.id, product_id)
+    if product is None:
+        raise ApiError(404, "product_not_found", f"No linked product {product_id} in this shop.")
+    return product
+
+
+@bp.post("/products")
+@operation(
+    summary="Link a Shopify variant to an Amazon listing",
+    tags=["products"],
+    request=LINK_SCHEMA,
+    responses={201: PRODUCT_SCHEMA, 409: ERROR_SCHEMA, **_ERRORS},
+)
+@session_required
+def create_product() -> ResponseReturnValue:
+    try:
+        link = LinkRequest.from_json(json_body())
+        product = link_product(current_session().shop.id, link, utcnow())
+    except LinkError as error:
+        raise ApiError(error.status, error.code, error.message, error.details) from None
+    return jsonify(product_json(product)), 201
+
+
+@bp.get("/products")
+@operation(
+    summary="The shop's linked products with their latest observation",
+    tags=["products"],
+    responses={200: PRODUCT_LIST_SCHEMA, **_ERRORS},
+    parameters=[
+        _LIMIT,
+        _CURSOR,
+        _query("status", "filter", {"type": "string", "enum": PRODUCT_STATUSES}),
+        _query("availability", "filter", {"type": "string", "enum": AVAILABILITIES}),
+    ],
+)
+@session_required
+def list_products() -> ResponseReturnValue:
+    args = _args({"limit", "cursor", "status", "availability"})
+    limit = _limit(args.get("limit"), 50)
+    shop = current_session().shop
+    statement: Select[tuple[Product]] = select(Product).where(Product.shop_id == shop.id)
+    for name, allowed in (("status", PRODUCT_STATUSES), ("availability", AVAILABILITIES)):
+        if name in args:
+            if args[name] not in allowed:
+                raise ApiError(
+                    422, f"invalid_{name}", f"{name} must be one of {', '.join(allowed)}."
+                )
+            statement = statement.where(getattr(Product, name) == args[name])
+    if "cursor" in args:
+        (after,) = _decode(args["cursor"], (int,))
+        statement = statement.where(Product.id > after)
+    rows = list(db.session.scalars(statement.order_by(Product.id).limit(limit + 1)))
+    page = rows[:limit]
+    cursor = _encode([page[-1].id]) if len(rows) > limit else None
+    return jsonify(
+        items=[product_json(p) for p in page],
+        next_cursor=cursor,
+        usage=usage_json(usage_of(shop, utcnow())),
+    )
+
+
+@bp.get("/products/<int:product_id>")
+@operation(
+    summary="One linked product with its observation history, newest first",
+    tags=["products"],
+    parameters=[
+        _ID,
+        _query("history_limit", "1..100, default 20", {"type": "integer"}),
+        _query("history_cursor", "opaque", {"type": "string"}),
+    ],
+    responses={200: HISTORY_SCHEMA, **_ERRORS},
+)
+@session_required
+def get_product(product_id: int) -> ResponseReturnValue:
+    args = _args({"history_limit", "history_cursor"})
+    limit = _limit(args.get("history_limit"), 20)
+    product = _product_or_404(product_id)
+    statement = select(Observation).where(
+        Observation.product_id == product.id, Observation.shop_id == product.shop_id
+    )
+    if "history_cursor" in args:
+        at_raw, last_id = _decode(args["history_cursor"], (str, int))
+        try:
+            at = datetime.fromisoformat(at_raw)
+        except ValueError:
+            raise ApiError(
+                422, "invalid_cursor", "The cursor is not one this API gave out."
+            ) from None
+        statement = statement.where(
+            or_(
+                Observation.observed_at < at,
+                and_(Observation.observed_at == at, Observation.id < last_id),
+            )
+        )
+    ordered = statement.order_by(Observation.observed_at.desc(), Observation.id.desc())
+    rows = list(db.session.scalars(ordered.limit(limit + 1)))
+    page = rows[:limit]
+    cursor = _encode([page[-1].observed_at.isoformat(), page[-1].id]) if len(rows) > limit else None
+    body = product_json(product)
+    body["history"] = [observation_json(row) for row in page]
+    body["history_next_cursor"] = cursor
+    return jsonify(body)
+
+
+@bp.delete("/products/<int:product_id>")
+@operation(
+    summary="Unlink a product (its history goes with it)",
+    tags=["products"],
+    parameters=[_ID],
+    responses={204: None, **_ERRORS},
+)
+@session_required
+def delete_product(product_id: int) -> ResponseReturnValue:
+    db.session.delete(_product_or_404(product_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/products/<int:product_id>/refresh")
+@operation(
+    summary="Poll Amazon for this product now (answered by an observation event)",
+    tags=["products"],
+    parameters=[_ID],
+    responses={
+        202: {
+            "type": "object",
+            "required": ["job_id"],
+            "properties": {"job_id": {"type": "string"}},
+        },
+        409: ERROR_SCHEMA,
+        **_ERRORS,
+    },
+)
+@session_required
+def refresh_product(product_id: int) -> ResponseReturnValue:
+    product = _product_or_404(product_id)
+    if usage_of(current_session().shop, utcnow()).remaining == 0:
+        raise ApiError(409, "budget_exhausted", "This month's polling budget is used up.")
+    db.session.rollback()  # nothing to write here; the job reloads the product
+    job = refresh_now.enqueue(product.id)
+    return jsonify(job_id=job.id), 202
+
+
+@bp.get("/usage")
+@operation(
+    summary="This month's provider results used against the shop's budget",
+    tags=["products"],
+    responses={200: USAGE_SCHEMA, 401: ERROR_SCHEMA},
+)
+@session_required
+def get_usage() -> ResponseReturnValue:
+    return jsonify(usage_json(usage_of(current_session().shop, utcnow())))

@@ -1,0 +1,175 @@
+"""JSON shapes of /api/products: the serialisers and the schemas that document them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.ingest.policy import Usage
+from app.models import Observation, Product
+from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
+
+_TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+_DATE: dict[str, Any] = {"type": ["string", "null"], "format": "date"}
+_MONEY: dict[str, Any] = {"type": ["string", "null"], "description": "decimal string"}
+_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+
+LINK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["shopify_variant_gid", "shopify_product_gid"],
+    "properties": {
+        "shopify_variant_gid": {"type": "string", "pattern": "^gid://shopify/ProductVariant/"},
+        "shopify_product_gid": {"type": "string", "pattern": "^gid://shopify/Product/"},
+        "asin": {"type": "string", "description": "with marketplace; or give url"},
+        "marketplace": {"type": "string", "examples": ["com", "co.uk", "de"]},
+        "url": {"type": "string", "description": "an Amazon product URL (parsed, never fetched)"},
+        "polling_tier": {"type": "string", "enum": ["hot", "normal", "cold"]},
+        "delivery_location": {"type": "string", "description": "ZIP or postcode"},
+    },
+}
+
+
+USAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["month", "used", "budget", "remaining"],
+    "properties": {
+        "month": {"type": "string", "format": "date"},
+        "used": {"type": "integer"},
+        "budget": {"type": "integer"},
+        "remaining": {"type": "integer"},
+    },
+}
+
+PRODUCT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "asin", "marketplace", "status", "availability"],
+    "properties": {
+        "id": {"type": "integer"},
+        "asin": {"type": "string"},
+        "marketplace": {"type": "string"},
+        "amazon_url": {"type": "string"},
+        "shopify_product_gid": {"type": "string"},
+        "shopify_variant_gid": {"type": "string"},
+        "status": {"type": "string", "enum": list(PRODUCT_STATUSES)},
+        "status_reason": _TEXT,
+        "polling_tier": {"type": "string"},
+        "delivery_location": _TEXT,
+        "last_polled_at": _TIME,
+        "next_poll_at": _TIME,
+        "observed_at": _TIME,
+        "amazon_price": _MONEY,
+        "amazon_currency": _TEXT,
+        "availability": {"type": "string", "enum": list(AVAILABILITIES)},
+        "title": _TEXT,
+        "image_url": _TEXT,
+        "shopify_price": _MONEY,
+        "created_at": _TIME,
+    },
+}
+
+OBSERVATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "observed_at", "price", "availability", "quarantined"],
+    "properties": {
+        "id": {"type": "integer"},
+        "observed_at": _TIME,
+        "price": _MONEY,
+        "list_price": _MONEY,
+        "currency": _TEXT,
+        "availability": {"type": "string", "enum": list(AVAILABILITIES)},
+        "stock_text": {"type": "string"},
+        "delivery_earliest": _DATE,
+        "delivery_latest": _DATE,
+        "title": _TEXT,
+        "image_url": _TEXT,
+        "seller": _TEXT,
+        "is_amazon_fulfilled": {"type": ["boolean", "null"]},
+        "parse_status": {"type": ["integer", "null"]},
+        "quarantined": {"type": "boolean"},
+        "quarantine_reason": _TEXT,
+        "source_job_id": _TEXT,
+    },
+}
+
+PRODUCT_LIST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["items", "next_cursor", "usage"],
+    "properties": {
+        "items": {"type": "array", "items": PRODUCT_SCHEMA},
+        "next_cursor": _TEXT,
+        "usage": USAGE_SCHEMA,
+    },
+}
+
+HISTORY_SCHEMA: dict[str, Any] = {
+    "allOf": [PRODUCT_SCHEMA],
+    "type": "object",
+    "properties": {
+        "history": {"type": "array", "items": OBSERVATION_SCHEMA},
+        "history_next_cursor": _TEXT,
+    },
+}
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value.isoformat())
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def product_json(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "asin": product.asin,
+        "marketplace": product.marketplace,
+        "amazon_url": f"https://www.amazon.{product.marketplace}/dp/{product.asin}",
+        "shopify_product_gid": product.shopify_product_gid,
+        "shopify_variant_gid": product.shopify_variant_gid,
+        "status": product.status,
+        "status_reason": product.status_reason,
+        "polling_tier": product.polling_tier,
+        "delivery_location": product.delivery_location,
+        "last_polled_at": _iso(product.last_polled_at),
+        "next_poll_at": _iso(product.next_poll_at),
+        "observed_at": _iso(product.observed_at),
+        "amazon_price": _money(product.amazon_price),
+        "amazon_currency": product.amazon_currency,
+        "availability": product.availability,
+        "title": product.title,
+        "image_url": product.image_url,
+        "shopify_price": _money(product.shopify_price),
+        "created_at": _iso(product.created_at),
+    }
+
+
+def observation_json(row: Observation) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "observed_at": _iso(row.observed_at),
+        "price": _money(row.price),
+        "list_price": _money(row.list_price),
+        "currency": row.currency,
+        "availability": row.availability,
+        "stock_text": row.stock_text,
+        "delivery_earliest": _iso(row.delivery_earliest),
+        "delivery_latest": _iso(row.delivery_latest),
+        "title": row.title,
+        "image_url": row.image_url,
+        "seller": row.seller,
+        "is_amazon_fulfilled": row.is_amazon_fulfilled,
+        "parse_status": row.parse_status,
+        "quarantined": row.quarantined,
+        "quarantine_reason": row.quarantine_reason,
+        "source_job_id": row.source_job_id,
+    }
+
+
+def usage_json(usage: Usage) -> dict[str, Any]:
+    return {
+        "month": usage.month.isoformat(),
+        "used": usage.used,
+        "budget": usage.budget,
+        "remaining": usage.remaining,
+    }

@@ -1,0 +1,286 @@
+"""/api/products and /api/usage: happy paths, every kind of bad input, shop isolation."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app.broker import current_broker
+from app.extensions import db
+from app.models import Observation, Product, Shop
+from app.models.types import utcnow
+from tests.integration.factories import make_observation, make_product, make_shop
+from tests.support import session_token
+
+A, B = "a.myshopify.com", "b.myshopify.com"
+VARIANT = "gid://shopify/ProductVariant/4411"
+PRODUCT = "gid://shopify/Product/77"
+
+
+def installed(domain: str, **fields: Any) -> Shop:
+    now = utcnow()
+    shop = make_shop(
+        domain,
+        installed_at=now,
+        access_token="shpat_x",
+        access_token_expires_at=now + timedelta(days=1),
+        refresh_token="shprt_x",
+        refresh_token_expires_at=now + timedelta(days=30),
+        **fields,
+    )
+    db.session.commit()
+    return shop
+
+
+def auth(domain: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session_token(domain, now=time.time())}"}
+
+
+def link(client: FlaskClient, domain: str = A, **body: Any) -> Any:
+    payload = {"shopify_variant_gid": VARIANT, "shopify_product_gid": PRODUCT, **body}
+    return client.post("/api/products", json=payload, headers=auth(domain))
+
+
+def test_link_by_asin_and_marketplace(client: FlaskClient) -> None:
+    installed(A)
+    response = link(client, asin="b0cyvn8ccq", marketplace="amazon.co.uk")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["asin"], body["marketplace"], body["status"]) == ("B0CYVN8CCQ", "co.uk", "active")
+    assert body["shopify_variant_gid"] == VARIANT
+    product = db.session.get(Product, body["id"])
+    assert product is not None
+    assert product.next_poll_at <= utcnow()  # due for its first poll at once
+
+
+def test_link_by_url_from_any_marketplace(client: FlaskClient) -> None:
+    installed(A)
+    response = link(client, url="https://www.amazon.de/-/en/Some-Slug/dp/B084Y7CHX5?th=1")
+    assert response.status_code == 201
+    assert response.get_json()["marketplace"] == "de"
+
+
+def test_a_duplicate_link_is_a_409_and_writes_nothing(client: FlaskClient) -> None:
+    installed(A)
+    assert link(client, asin="B0CYVN8CCQ", marketplace="com").status_code == 201
+    response = link(client, asin="B084Y7CHX5", marketplace="com")
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "already_linked"
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"asin": "B0CYVN8CCQ"}, "invalid_listing"),  # no marketplace
+        ({"asin": "B0CYVN8CCQ", "marketplace": "moon"}, "invalid_listing"),
+        ({"url": "https://example.com/dp/B0CYVN8CCQ"}, "invalid_listing"),
+        ({"url": "https://amzn.to/3xyz"}, "invalid_listing"),
+        ({"url": "https://www.amazon.com/", "asin": "B0CYVN8CCQ"}, "invalid_listing"),
+        ({}, "invalid_listing"),
+        ({"asin": 12345, "marketplace": "com"}, "invalid_listing"),
+        ({"url": ["x"]}, "invalid_listing"),
+        ({"asin": "B0CYVN8CCQ", "marketplace": "com", "nope": 1}, "unknown_fields"),
+        ({"asin": "B0CYVN8CCQ", "marketplace": "com", "polling_tier": "warm"}, "invalid_fields"),
+        ({"asin": "B0CYVN8CCQ", "marketplace": "com", "delivery_location": 9}, "invalid_fields"),
+        ({"asin": "B0CYVN8CCQ", "marketplace": "com", "shopify_variant_gid": 1}, "invalid_fields"),
+        (
+            {"asin": "B0CYVN8CCQ", "marketplace": "com", "shopify_variant_gid": "gid://x/1"},
+            "invalid_fields",
+        ),
+        (
+            {"asin": "B0CYVN8CCQ", "marketplace": "com", "shopify_product_gid": "9" * 40},
+            "invalid_fields",
+        ),
+        ({"url": "x" * 100_000}, "invalid_listing"),
+    ],
+)
+def test_bad_link_bodies_are_422_with_a_stable_code(
+    client: FlaskClient, body: dict[str, Any], code: str
+) -> None:
+    installed(A)
+    response = link(client, **body)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_unknown_fields_are_listed(client: FlaskClient) -> None:
+    installed(A)
+    response = link(client, asin="B0CYVN8CCQ", marketplace="com", zzz=1, aaa=2)
+    assert response.get_json()["error"]["details"]["unknown"] == ["aaa", "zzz"]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        (b"asin=B0CYVN8CCQ", "application/x-www-form-urlencoded", 415),
+    ],
+)
+def test_garbage_bodies_are_clear_errors(
+    client: FlaskClient, data: bytes, content_type: str, status: int
+) -> None:
+    installed(A)
+    response = client.post("/api/products", data=data, content_type=content_type, headers=auth(A))
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"]
+
+
+def test_the_list_pages_by_cursor_and_filters(client: FlaskClient) -> None:
+    shop = installed(A)
+    products = [make_product(shop) for _ in range(5)]
+    products[1].availability = "out_of_stock"
+    products[2].status = "needs_attention"
+    products[3].amazon_price, products[3].amazon_currency = Decimal("12.34"), "USD"
+    db.session.commit()
+    first = client.get("/api/products?limit=2", headers=auth(A)).get_json()
+    assert [item["id"] for item in first["items"]] == [products[0].id, products[1].id]
+    second = client.get(f"/api/products?limit=2&cursor={first['next_cursor']}", headers=auth(A))
+    page = second.get_json()
+    assert [item["id"] for item in page["items"]] == [products[2].id, products[3].id]
+    assert page["items"][1]["amazon_price"] == "12.34"
+    last = client.get(f"/api/products?limit=2&cursor={page['next_cursor']}", headers=auth(A))
+    assert last.get_json()["next_cursor"] is None
+    oos = client.get("/api/products?availability=out_of_stock", headers=auth(A)).get_json()
+    assert [item["id"] for item in oos["items"]] == [products[1].id]
+    attention = client.get("/api/products?status=needs_attention", headers=auth(A)).get_json()
+    assert [item["id"] for item in attention["items"]] == [products[2].id]
+    assert first["usage"]["remaining"] == first["usage"]["budget"]
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("limit=0", "invalid_limit"),
+        ("limit=101", "invalid_limit"),
+        ("limit=-1", "invalid_limit"),
+        ("limit=1e99", "invalid_limit"),
+        ("limit=" + "9" * 400, "invalid_limit"),
+        ("cursor=garbage!", "invalid_cursor"),
+        ("cursor=WyJ4Il0", "invalid_cursor"),  # ["x"]
+        ("status=gone", "invalid_status"),
+        ("availability=maybe", "invalid_availability"),
+        ("sort=price", "unknown_parameters"),
+    ],
+)
+def test_bad_list_parameters_are_422(client: FlaskClient, query: str, code: str) -> None:
+    installed(A)
+    response = client.get(f"/api/products?{query}", headers=auth(A))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_a_product_shows_its_history_newest_first_with_a_cursor(client: FlaskClient) -> None:
+    shop = installed(A)
+    product = make_product(shop)
+    base = utcnow().replace(microsecond=0)
+    rows = [make_observation(product, observed_at=base + timedelta(minutes=n)) for n in range(3)]
+    make_observation(
+        product,
+        observed_at=base,
+        price=None,
+        quarantined=True,
+        quarantine_reason="not_found",
+        raw={"status_code": 404},
+    )
+    db.session.commit()
+    body = client.get(f"/api/products/{product.id}?history_limit=2", headers=auth(A)).get_json()
+    assert [item["id"] for item in body["history"]] == [rows[2].id, rows[1].id]
+    assert body["history"][0]["price"] == "19.99"
+    cursor = body["history_next_cursor"]
+    rest = client.get(
+        f"/api/products/{product.id}?history_limit=2&history_cursor={cursor}", headers=auth(A)
+    ).get_json()
+    assert len(rest["history"]) == 2
+    assert rest["history"][0]["quarantined"] is True  # same time, higher id first
+    assert rest["history"][1]["id"] == rows[0].id
+    assert rest["history_next_cursor"] is None
+
+
+def test_unlink_deletes_the_product_and_its_history(client: FlaskClient) -> None:
+    shop = installed(A)
+    product = make_product(shop)
+    make_observation(product)
+    db.session.commit()
+    assert client.delete(f"/api/products/{product.id}", headers=auth(A)).status_code == 204
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+    assert client.delete(f"/api/products/{product.id}", headers=auth(A)).status_code == 404
+
+
+def test_refresh_enqueues_one_realtime_poll(client: FlaskClient) -> None:
+    product = make_product(installed(A))
+    db.session.commit()
+    response = client.post(f"/api/products/{product.id}/refresh", headers=auth(A))
+    assert response.status_code == 202
+    assert response.get_json() == {"job_id": f"refresh-{product.id}"}
+    client.post(f"/api/products/{product.id}/refresh", headers=auth(A))
+    assert current_broker().queue("ingest").job_ids == [f"refresh-{product.id}"]
+
+
+def test_refresh_over_budget_is_refused(client: FlaskClient) -> None:
+    shop = installed(A, oxylabs_monthly_budget=0)
+    product = make_product(shop)
+    db.session.commit()
+    response = client.post(f"/api/products/{product.id}/refresh", headers=auth(A))
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "budget_exhausted"
+    assert current_broker().queue("ingest").job_ids == []
+
+
+def test_usage_shows_this_months_results(client: FlaskClient) -> None:
+    installed(
+        A,
+        oxylabs_monthly_budget=500,
+        oxylabs_results_used=7,
+        oxylabs_usage_month=utcnow().date().replace(day=1),
+    )
+    body = client.get("/api/usage", headers=auth(A)).get_json()
+    assert (body["used"], body["budget"], body["remaining"]) == (7, 500, 493)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/products/{id}"),
+        ("delete", "/api/products/{id}"),
+        ("post", "/api/products/{id}/refresh"),
+    ],
+)
+def test_another_shops_product_is_a_404(client: FlaskClient, method: str, path: str) -> None:
+    product = make_product(installed(A))
+    installed(B)
+    db.session.commit()
+    response = getattr(client, method)(path.format(id=product.id), headers=auth(B))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "product_not_found"
+    listed = client.get("/api/products", headers=auth(B)).get_json()
+    assert listed["items"] == []
+    assert db.session.get(Product, product.id) is not None
+
+
+@pytest.mark.parametrize("product_id", ["0", "99999999999999999999999", "123456789012345678901"])
+def test_absurd_ids_are_404_not_500(client: FlaskClient, product_id: str) -> None:
+    installed(A)
+    assert client.get(f"/api/products/{product_id}", headers=auth(A)).status_code == 404
+
+
+def test_every_route_needs_a_session_token(client: FlaskClient, app: Flask) -> None:
+    for method, path in [
+        ("get", "/api/products"),
+        ("post", "/api/products"),
+        ("get", "/api/products/1"),
+        ("get", "/api/usage"),
+    ]:
+        assert getattr(client, method)(path).status_code == 401
