@@ -41,3 +41,4 @@ def init_app(app: Flask) -> None:
 
 from app.api import shop  # noqa: E402,F401  (registers GET /api/shop)
 from app.api import products  # noqa: E402,F401  (registers /api/products and /api/usage)
+from app.api import pricing  # noqa: E402,F401  (registers the pricing routes)
