@@ -84,11 +84,15 @@ class Scheduler:
 def periodic_tasks() -> tuple[PeriodicTask, ...]:
     """Every periodic task PriceBridge runs; each area adds its own here."""
     from app.ingest.jobs import ingest_tick
+    from app.pricing import jobs as pricing
     from app.shopify.token_jobs import enqueue_due_token_refreshes
 
     return (
         PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),
         PeriodicTask("shopify-token-refresh", timedelta(minutes=1), enqueue_due_token_refreshes),
+        PeriodicTask("pricing-missed-pushes", timedelta(seconds=30), pricing.enqueue_missed_pushes),
+        PeriodicTask("pricing-recover-pushing", timedelta(minutes=1), pricing.enqueue_recoveries),
+        PeriodicTask("pricing-reconcile", timedelta(hours=6), pricing.enqueue_reconciliations),
     )
 
 
