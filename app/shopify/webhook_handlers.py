@@ -27,8 +27,15 @@ log = logging.getLogger(__name__)
 
 # Products paused by app/uninstalled carry this reason, so a reinstall can resume exactly them.
 UNINSTALLED_REASON = "uninstalled"
-# Per-shop Redis keys live under these prefixes; shop/redact deletes them.
-SHOP_REDIS_PREFIXES = ("pricebridge:shop:{shop_id}:", "pricebridge:shop:{domain}:")
+# Per-shop Redis keys start with one of these; shop/redact deletes them. New per-shop keys
+# belong under pricebridge:shop:{shop_id}: (realtime does); the others are listed as they exist.
+SHOP_REDIS_PREFIXES = (
+    "pricebridge:shop:{shop_id}:",
+    "pricebridge:shop:{domain}:",
+    "pricebridge:pricing:pushed:{shop_id}:",
+    "pricebridge:shopify:throttle:{domain}",
+    "pricebridge:shopify:token-lock:{domain}",
+)
 
 
 class WebhookPayloadError(ValueError):
@@ -127,19 +134,12 @@ def handle_products_update(webhook: ReceivedWebhook) -> None:
 def on_product_updated(shop: Shop, payload: Mapping[str, Any]) -> None:
     """Hook for products/update: record Shopify's price of each linked variant.
 
-    The pricing area replaces this body (hand-edited price detection, our own write's echo).
-    A late delivery never overwrites a price read at a later time.
+    A price PriceBridge did not write (not the echo of its own push) marks the product
+    manually overridden; a late delivery never overwrites a price read at a later time.
     """
-    for gid, price, at in _variant_prices(payload):
-        db.session.execute(
-            update(Product)
-            .where(
-                Product.shop_id == shop.id,
-                Product.shopify_variant_gid == gid,
-                (Product.shopify_price_at.is_(None)) | (Product.shopify_price_at <= at),
-            )
-            .values(shopify_price=price, shopify_price_at=at)
-        )
+    from app.pricing.override_service import record_shopify_prices
+
+    record_shopify_prices(shop, _variant_prices(payload))
 
 
 def handle_products_delete(webhook: ReceivedWebhook) -> None:
