@@ -20,6 +20,7 @@ from app.models import Shop
 from app.observability.logging import bind
 from app.shopify.install import ShopNotInstalled, shop_for_session
 from app.shopify.session_token import InvalidSessionToken, verify_session_token
+from app.shopify.tokens import InvalidSubjectToken, Retryable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -54,6 +55,18 @@ def authenticate(raw_token: str) -> SessionContext:
     except ShopNotInstalled:
         raise unauthorized(
             "shop_not_installed", f"{claims.shop} has not installed PriceBridge."
+        ) from None
+    except InvalidSubjectToken:
+        # Shopify refused the token in the exchange: App Bridge retries with a fresh one.
+        raise unauthorized(
+            "invalid_session_token", "Shopify refused the session token; retry with a new one."
+        ) from None
+    except Retryable:
+        raise ApiError(
+            503,
+            "shopify_unavailable",
+            "Shopify could not be reached to authorize this shop; try again shortly.",
+            headers={"Retry-After": "5"},
         ) from None
     bind(shop=shop.domain)
     return SessionContext(shop=shop, user_id=claims.user_id, claims=claims.claims)

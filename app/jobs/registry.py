@@ -91,7 +91,9 @@ class Task(Generic[P, R]):
             failure_ttl=self.spec.failure_ttl,
             job_id=job_id,
             retry=retry,
-            description=f"{self.__qualname__}{args!r}",
+            # Never the arguments: RQ logs the description, and arguments may carry data
+            # (a webhook body, a customer id) that has no place in logs.
+            description=self.__qualname__,
         )
 
 

@@ -27,11 +27,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.extensions import current_settings
 from app.models.types import utcnow
 from app.shopify.admin_urls import admin_app_url, frame_ancestors
+from app.shopify.domains import is_shop_domain
 from app.shopify.install import ShopNotInstalled, shop_for_session
 from app.shopify.query_hmac import (
     CALLBACK_MAX_AGE,
     QueryVerificationError,
-    is_shop_domain,
     sign_query,
     verify_query,
 )

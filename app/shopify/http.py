@@ -9,7 +9,6 @@ exchange included, goes where the setting says.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final, TypeVar
 
 import httpx
@@ -18,8 +17,8 @@ from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
 
 from app.config import Settings
+from app.shopify.domains import is_shop_domain
 
-SHOP_HOST: Final = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 DEFAULT_ORIGIN: Final = "https://{shop}"
 DEFAULT_TIMEOUT_SECONDS: Final = 10.0
 S = TypeVar("S", bound=requests.Session)
@@ -27,11 +26,7 @@ S = TypeVar("S", bound=requests.Session)
 
 def rewrite_shop_url(url: httpx.URL, origin_template: str) -> httpx.URL:
     """`https://{shop}/path?q` on the origin template; any other URL unchanged."""
-    if (
-        origin_template == DEFAULT_ORIGIN
-        or url.scheme != "https"
-        or not SHOP_HOST.fullmatch(url.host)
-    ):
+    if origin_template == DEFAULT_ORIGIN or url.scheme != "https" or not is_shop_domain(url.host):
         return url
     if url.port not in (None, 443):
         return url

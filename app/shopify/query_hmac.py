@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import quote
 
-SHOP_DOMAIN: Final = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+from app.shopify.domains import is_shop_domain
+
 UNSIGNED: Final = frozenset({"hmac", "signature"})
 # shopify-api v15 (lib/utils/hmac-validator.ts) allows 90 s of clock difference either way.
 CALLBACK_MAX_AGE: Final = timedelta(seconds=90)
@@ -24,10 +24,6 @@ CALLBACK_MAX_AGE: Final = timedelta(seconds=90)
 
 class QueryVerificationError(ValueError):
     """A query is not one Shopify signed for us (or no longer fresh); the message says why."""
-
-
-def is_shop_domain(value: object) -> bool:
-    return isinstance(value, str) and len(value) <= 255 and SHOP_DOMAIN.fullmatch(value) is not None
 
 
 def shop_domain(value: object) -> str:

@@ -12,14 +12,14 @@ import binascii
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from app.shopify.domains import is_shop_domain
+
 LEEWAY_SECONDS: Final = 10
-SHOP_DOMAIN_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 
 
 class InvalidSessionToken(ValueError):
@@ -37,10 +37,6 @@ class SessionClaims:
     session_id: str | None
     expires_at: int
     claims: Mapping[str, Any]
-
-
-def is_shop_domain(value: str) -> bool:
-    return bool(SHOP_DOMAIN_RE.match(value))
 
 
 def _b64decode(segment: str) -> bytes:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-SHOP_DOMAIN_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+from app.shopify.domains import is_shop_domain
+
 # WebhookEvent.webhook_id is String(128); Shopify sends UUIDs.
 WEBHOOK_ID_RE: Final = re.compile(r"^[\x21-\x7e]{1,128}$")
 TOPIC_RE: Final = re.compile(r"^[a-z0-9_]+(/[a-z0-9_]+)+$")
@@ -65,7 +66,7 @@ class Delivery:
     payload: Mapping[str, Any]
 
     def __post_init__(self) -> None:
-        if not SHOP_DOMAIN_RE.match(self.shop_domain):
+        if not is_shop_domain(self.shop_domain):
             raise ValueError(f"shop domain {self.shop_domain!r} is not a myshopify.com host")
         if not WEBHOOK_ID_RE.match(self.webhook_id):
             raise ValueError(f"webhook id {self.webhook_id!r} is not 1-128 printable characters")

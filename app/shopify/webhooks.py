@@ -27,9 +27,9 @@ from app.jobs.registry import job
 from app.models import WebhookEvent
 from app.models.types import utcnow
 from app.observability.logging import bound
+from app.shopify.domains import is_shop_domain
 from app.shopify.webhook_handlers import ReceivedWebhook, WebhookPayloadError, handler_for
 from app.shopify.webhook_verify import (
-    SHOP_DOMAIN_RE,
     Delivery,
     HeaderItems,
     WebhookRejected,
@@ -206,4 +206,4 @@ def _claimed_shop(headers: HeaderItems) -> str | None:
         claimed = shopify_headers(headers).get("shop-domain", "")
     except WebhookRejected:
         return None
-    return claimed if SHOP_DOMAIN_RE.match(claimed) else None
+    return claimed if is_shop_domain(claimed) else None

@@ -13,8 +13,8 @@ from app.models import Shop
 from tests.integration.jobs.sample_jobs import always_fails, record_context
 
 
-class InlineAppWorker(AppWorker, SimpleWorker):
-    """AppWorker without the fork, so the test process sees the results."""
+class InlineAppWorker(SimpleWorker, AppWorker):
+    """AppWorker without the fork (SimpleWorker's execute_job comes first in the MRO)."""
 
 
 def run_queues(app: Flask) -> None:
@@ -30,6 +30,7 @@ def test_decorator_sets_queue_id_timeout_and_ttls(app: Flask) -> None:
     assert job.timeout == 30
     assert job.failure_ttl == 7 * 24 * 3600
     assert job.retries_left is None
+    assert job.description == "record_context"  # never the arguments: RQ logs it
 
 
 def test_a_job_runs_in_the_app_context_with_its_id_in_the_logs(app: Flask) -> None:

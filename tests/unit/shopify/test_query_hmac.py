@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.shopify.domains import is_shop_domain
 from app.shopify.query_hmac import (
     QueryVerificationError,
-    is_shop_domain,
     shop_from_dest,
     sign_message,
     sign_query,
