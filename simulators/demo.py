@@ -150,6 +150,75 @@ def install_demo_shop(sim_url: str, api_key: str, env: Mapping[str, str]) -> str
     return f"{sim_url}/store/{name}/apps/{urllib.parse.quote(api_key)}"
 
 
+DEMO_LINKS = 20
+#: The demo polls every few seconds so that observations visibly arrive and history grows.
+DEMO_POLL_SECONDS = 20
+
+
+def start_oxylabs_simulator(env: dict[str, str], processes: Processes) -> str:
+    """Start the Oxylabs simulator on a free port and point the app's OXYLABS_* at it."""
+    port = free_port()
+    sim_url = f"http://127.0.0.1:{port}"
+    # Prices move every two minutes, so the demo's history shows changes soon.
+    command = [
+        sys.executable,
+        "-m",
+        "simulators.oxylabs",
+        "--port",
+        str(port),
+        "--price-period",
+        "120",
+    ]
+    processes.start("oxylabs-simulator", command, env)
+    env["OXYLABS_USERNAME"] = "sim-user"
+    env["OXYLABS_PASSWORD"] = "sim-pass"
+    env["OXYLABS_REALTIME_URL"] = f"{sim_url}/realtime/v1/queries"
+    env["OXYLABS_DATA_URL"] = sim_url
+    wait_ready(f"{sim_url}/_sim/stats", processes)
+    return sim_url
+
+
+def link_demo_products(shopify_sim_url: str, env: Mapping[str, str]) -> int:
+    """Give the demo shop Shopify products and link each variant to a simulated ASIN."""
+    _post_json(f"{shopify_sim_url}/_sim/graphql/seed", {"shop": DEMO_SHOP, "products": DEMO_LINKS})
+    url = f"{shopify_sim_url}/_sim/graphql/variants?shop={DEMO_SHOP}"
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our simulator
+        variants = json.loads(response.read())["variants"][:DEMO_LINKS]
+    from app import create_app  # the demo writes the links the way the API would
+    from app.config import Settings
+    from app.extensions import db
+    from app.models import Product, Shop
+
+    settings = Settings.from_env(
+        env, instance_path=str(ROOT / env.get("INSTANCE_PATH", "instance"))
+    )
+    app = create_app(settings)
+    with app.app_context():
+        shop = db.session.query(Shop).filter_by(domain=DEMO_SHOP).one()
+        linked = {
+            p.shopify_variant_gid for p in db.session.query(Product).filter_by(shop_id=shop.id)
+        }
+        for number, variant in enumerate(variants):
+            if variant["id"] in linked:
+                continue
+            db.session.add(
+                Product(
+                    shop_id=shop.id,
+                    asin=f"B0DEMO{number:04d}",
+                    marketplace="com",
+                    shopify_product_gid=variant["product_id"],
+                    shopify_variant_gid=variant["id"],
+                    shopify_inventory_item_gid=variant.get("inventory_item_id"),
+                    poll_interval_override_seconds=DEMO_POLL_SECONDS,
+                )
+            )
+        db.session.commit()
+        count = db.session.query(Product).filter_by(shop_id=shop.id).count()
+        db.session.remove()
+        db.engine.dispose()
+    return int(count)
+
+
 def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -187,6 +256,7 @@ def main() -> None:
             )
             env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         sim_url, api_key = start_shopify_simulator(env, processes)
+        start_oxylabs_simulator(env, processes)
         flask = [str(BIN / "flask"), "--app", "app"]
         print("  migrating the database", flush=True)
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
@@ -196,6 +266,7 @@ def main() -> None:
         processes.start("scheduler", [*flask, "scheduler"], env)
         wait_ready(f"http://127.0.0.1:{web_port}/readyz", processes)
         admin_url = install_demo_shop(sim_url, api_key, env)
+        print(f"  linked {link_demo_products(sim_url, env)} demo products to Amazon", flush=True)
         print(f"\nPriceBridge is running: open {admin_url}", flush=True)
         print("Press Ctrl-C to stop.\n", flush=True)
         while True:

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.ingest.asin import Listing
 from app.ingest.budget_service import lock_shops, refund
 from app.ingest.policy import next_poll_at
 from app.ingest.provider import (
     FaultedJobError,
     PermanentError,
+    Poll,
     Provider,
+    ProviderError,
     RetryableError,
     Ticket,
 )
@@ -35,9 +39,11 @@ from app.ingest.service import (
     record_poll,
     stored,
 )
-from app.models import Product, ScrapeJob
+from app.models import Observation, Product, ScrapeJob
 
 COLLECT_CHUNK = 200
+#: Results fetched at once: each waits on the provider, not on this process.
+FETCH_THREADS = 8
 
 
 def submit_products(product_ids: Sequence[int], provider: Provider, now: datetime) -> int:
@@ -123,14 +129,25 @@ def collect_pending(provider: Provider, now: datetime, limit: int = COLLECT_CHUN
     run = CollectRun()
     jobs = _lock_pending(limit)
     products = _lock_products({job.product_id for job in jobs})
+    live = []
     for job in jobs:
-        product = products.get(job.product_id)
-        if product is None:
+        if job.product_id in products:
+            live.append((job, products[job.product_id]))
+        else:
             job.state, job.error = "abandoned", "the product was unlinked"
             run.abandoned += 1
-            continue
-        if not _collect_one(job, product, provider, now, run):
-            break
+    kept: list[tuple[Product, Observation, bool]] = []
+    for (job, product), answer in zip(live, _fetch_all(live, provider, now), strict=True):
+        job.attempts = (job.attempts or 0) + 1
+        if isinstance(answer, Poll):
+            row, trusted = record_poll(product, answer, now)
+            job.state, job.completed_at = "collected", now
+            kept.append((product, row, trusted))
+        else:
+            _not_collected(job, product, answer, now, run)
+    db.session.flush()  # one round of INSERTs for the chunk; gives the rows their ids
+    run.announced = [stored(product, row, trusted) for product, row, trusted in kept]
+    run.stored = len(kept)
     shops = lock_shops(set(run.refunds))
     for shop_id, results in run.refunds.items():
         refund(shops[shop_id], results, now)
@@ -139,36 +156,45 @@ def collect_pending(provider: Provider, now: datetime, limit: int = COLLECT_CHUN
     return run
 
 
-def _collect_one(
-    job: ScrapeJob, product: Product, provider: Provider, now: datetime, run: CollectRun
-) -> bool:
-    """Handle one ticket; False when the provider is unusable and the run should stop."""
-    listing = query_for(product).listing
-    job.attempts = (job.attempts or 0) + 1
-    try:
-        poll = provider.collect(job.provider_job_id, listing, received_at=now)
-    except FaultedJobError as error:
-        _fault(job, product, str(error), now)
+def _fetch_all(
+    live: list[tuple[ScrapeJob, Product]], provider: Provider, now: datetime
+) -> list[Poll | ProviderError | None]:
+    """Ask for every ticket's result, a few at a time: the provider's latency dominates."""
+    asks = [
+        (job.provider_job_id, Listing(product.asin, product.marketplace)) for job, product in live
+    ]
+
+    def fetch(ask: tuple[str, Listing]) -> Poll | ProviderError | None:
+        try:
+            return provider.collect(ask[0], ask[1], received_at=now)
+        except ProviderError as error:
+            return error
+
+    if len(asks) <= 1:
+        return [fetch(ask) for ask in asks]
+    with ThreadPoolExecutor(max_workers=min(FETCH_THREADS, len(asks))) as pool:
+        return list(pool.map(fetch, asks))
+
+
+def _not_collected(
+    job: ScrapeJob,
+    product: Product,
+    answer: ProviderError | None,
+    now: datetime,
+    run: CollectRun,
+) -> None:
+    if answer is None:
+        run.not_ready += 1
+    elif isinstance(answer, FaultedJobError):
+        _fault(job, product, str(answer), now)
         run.faulted += 1
         run.refunds[product.shop_id] += 1
-        return True
-    except PermanentError as error:
+    elif isinstance(answer, PermanentError):
         # The ticket is gone (expired, refused): poll the product again at its next turn.
-        job.state, job.error, job.completed_at = "abandoned", str(error)[:500], now
+        job.state, job.error, job.completed_at = "abandoned", str(answer)[:500], now
         run.abandoned += 1
-        return True
-    except RetryableError as error:
-        run.stopped_by = str(error)
-        return False
-    if poll is None:
-        run.not_ready += 1
-        return True
-    row, trusted = record_poll(product, poll, now)
-    db.session.flush()
-    job.state, job.completed_at = "collected", now
-    run.announced.append(stored(product, row, trusted))
-    run.stored += 1
-    return True
+    else:  # retryable: the ticket stays pending for the next run
+        run.stopped_by = str(answer)
 
 
 def _fault(job: ScrapeJob, product: Product, error: str, now: datetime) -> None:
