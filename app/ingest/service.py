@@ -17,6 +17,7 @@ from app.ingest.observation import Observation as Reading
 from app.ingest.policy import PollState, next_poll_at
 from app.ingest.provider import ListingQuery, Poll, ProviderError
 from app.models import Observation, Product, Shop
+from app.pricing.service import on_observation
 from app.realtime.events import publish_event
 
 # A needs-a-person message is shown on the dashboard; keep it short enough to read.
@@ -146,11 +147,8 @@ def announce(items: Iterable[Stored]) -> None:
 
 
 def notify_pricing(product_id: int, observation_id: int) -> None:
-    """The one place ingestion hands a committed, trusted observation to pricing.
-
-    Pricing's `app.pricing.service.on_observation(product_id, observation_id)` is being
-    written in parallel (issue 5); the lead wires the call here once it has landed.
-    """
+    """The one place ingestion hands a committed, trusted observation to pricing."""
+    on_observation(product_id, observation_id)
 
 
 def needs_person(

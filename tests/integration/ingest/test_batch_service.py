@@ -14,7 +14,7 @@ from app.extensions import db
 from app.ingest.batch_service import collect_pending, submit_products
 from app.ingest.oxylabs import OxylabsClient
 from app.ingest.provider import OxylabsProvider
-from app.models import Observation, Product, ScrapeJob, Shop
+from app.models import Observation, PriceChange, Product, ScrapeJob, Shop
 from app.realtime.events import events_after
 from tests.integration.factories import make_product, make_shop
 from tests.integration.ingest.support import DEAD_ASIN, NOW, LiveSim, sim_provider
@@ -203,3 +203,20 @@ def test_unlinked_products_are_refunded_before_submitting(
     assert submit_products([p.id for p in products], provider, NOW) == 2
     db.session.refresh(shop)
     assert shop.oxylabs_results_used == 2
+
+
+def test_a_trusted_observation_is_priced_and_a_quarantined_one_is_not(
+    app: Flask, provider: OxylabsProvider
+) -> None:
+    shop = make_shop(currency="USD")
+    priced = make_product(shop, asin="B0CYVN8CCQ")
+    dead = make_product(shop, asin=DEAD_ASIN)
+    db.session.commit()
+    submit_products([priced.id, dead.id], provider, NOW)
+    collect_pending(provider, NOW)
+    changes = db.session.scalars(select(PriceChange)).all()
+    assert [change.product_id for change in changes] == [priced.id]
+    observation = db.session.scalars(
+        select(Observation).where(Observation.product_id == priced.id)
+    ).one()
+    assert changes[0].observation_id == observation.id
