@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import BigInteger, Row, column, select, update, values
 
 from app.extensions import current_settings, db
 from app.ingest.budget_service import lock_shops, reserve
 from app.ingest.policy import PollState, batches, next_month_start, next_poll_at
 from app.models import Product
+from app.models.types import UTCDateTime
 
 #: At most this many products are claimed per tick; the rest wait for the next one.
 CLAIM_LIMIT = 5000
@@ -73,10 +74,27 @@ def claim_due(now: datetime, limit: int = CLAIM_LIMIT) -> Claim:
         # Over budget: nothing more can be spent before the month turns.
         claim.over_budget += [row.id for row in mine[granted:]]
         updates += [{"id": row.id, "next_poll_at": next_month_start(now)} for row in mine[granted:]]
-    if updates:
-        db.session.execute(update(Product), updates)
+    _set_next_polls(updates)
     db.session.commit()
     return claim
+
+
+def _set_next_polls(updates: list[dict[str, Any]]) -> None:
+    if not updates:
+        return
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(update(Product), updates)
+        return
+    # One UPDATE ... FROM (VALUES ...) instead of a thousand single-row UPDATEs.
+    rows = values(
+        column("id", BigInteger), column("next_poll_at", UTCDateTime), name="next_polls"
+    ).data([(item["id"], item["next_poll_at"]) for item in updates])
+    db.session.execute(
+        update(Product)
+        .where(Product.id == rows.c.id)
+        .values(next_poll_at=rows.c.next_poll_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _claim_rows(now: datetime, limit: int) -> Sequence[Row[Any]]:
