@@ -37,8 +37,10 @@ def _our_latest_write(product: Product) -> set[Decimal]:
 
 def is_our_echo(shop: Shop, product: Product, price: Decimal) -> bool:
     marker = current_broker().redis.get(echo_key(shop.id, product.shopify_variant_gid))
-    if marker is not None and Decimal(marker.decode()) == price:
-        return True
+    if marker is not None:
+        text = marker.decode() if isinstance(marker, bytes) else str(marker)
+        if Decimal(text) == price:
+            return True
     return price in _our_latest_write(product)
 
 
