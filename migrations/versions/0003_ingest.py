@@ -1,7 +1,7 @@
 """Ingest (issue 4): adaptive polling state on product, provider errors on shop.
 
 Revision ID: 0003
-Revises: 0005
+Revises: 0002
 Create Date: 2026-11-29
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0005'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
