@@ -24,10 +24,11 @@ def openapi_document() -> ResponseReturnValue:
     return jsonify(build_document(current_app))
 
 
-# Route modules register themselves on `bp` when imported.
-
-
 def init_app(app: Flask) -> None:
+    # Each route module attaches its routes to `bp` when imported; import them before the
+    # blueprint is registered, so that registration sees every route.
+    from app.api import pricing, products, shop  # noqa: F401
+
     app.register_blueprint(bp)
 
     # Unmatched URLs never reach the blueprint's handlers; keep /api answers JSON anyway.
@@ -37,8 +38,3 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return http_error_response(error)
         return error
-
-
-from app.api import shop  # noqa: E402,F401  (registers GET /api/shop)
-from app.api import products  # noqa: E402,F401  (registers /api/products and /api/usage)
-from app.api import pricing  # noqa: E402,F401  (registers the pricing routes)

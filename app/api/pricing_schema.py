@@ -48,12 +48,6 @@ PRODUCT_PATCH_REQUEST: dict[str, Any] = {
     },
 }
 
-PRODUCT_PRICING_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "pricing"],
-    "properties": {"id": {"type": "integer"}, "pricing": {"type": "object"}},
-}
-
 CHANGE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["id", "product_id", "state", "proposed_price"],
@@ -95,4 +89,49 @@ BULK_PUSH_SCHEMA: dict[str, Any] = {
         "approved": {"type": "array", "items": CHANGE_SCHEMA},
         "skipped": {"type": "array", "items": {"type": "object"}},
     },
+}
+
+_CHANGE_BRIEF: dict[str, Any] = {
+    "type": ["object", "null"],
+    "properties": {
+        "id": {"type": "integer"},
+        "state": CHANGE_SCHEMA["properties"]["state"],
+        "proposed_price": MONEY,
+        "compare_at_price": MONEY,
+        "confirmed_price": MONEY,
+        "held_reason": {"type": ["string", "null"]},
+        "held_message": {"type": ["string", "null"]},
+        "error": {"type": ["string", "null"]},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+# What every product answer says about its price (app.pricing.summary_service).
+PRICING_SUMMARY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["proposed_price", "shopify_price", "change_state", "change"],
+    "properties": {
+        "proposed_price": MONEY,
+        "shopify_price": MONEY,
+        "change_state": {"type": ["string", "null"]},
+        "change": _CHANGE_BRIEF,
+        "manual_override": {
+            "type": ["object", "null"],
+            "properties": {"at": {"type": "string"}, "price": MONEY},
+        },
+        "price_hold": {
+            "type": ["object", "null"],
+            "properties": {"reason": {"type": "string"}, "message": {"type": ["string", "null"]}},
+        },
+        "price_drift_at": {"type": ["string", "null"], "format": "date-time"},
+        "markup_override_percent": {"type": ["string", "null"]},
+        "paused": {"type": "boolean"},
+        "stock_set_aside": {"type": "boolean"},
+    },
+}
+
+PRODUCT_PRICING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "pricing"],
+    "properties": {"id": {"type": "integer"}, "pricing": PRICING_SUMMARY_SCHEMA},
 }

@@ -24,7 +24,7 @@ from app.api.products_schema import (
     PRODUCT_SCHEMA,
     USAGE_SCHEMA,
     observation_json,
-    product_json,
+    products_json,
     usage_json,
 )
 from app.extensions import db
@@ -112,7 +112,7 @@ def create_product() -> ResponseReturnValue:
         product = link_product(current_session().shop.id, link, utcnow())
     except LinkError as error:
         raise ApiError(error.status, error.code, error.message, error.details) from None
-    return jsonify(product_json(product)), 201
+    return jsonify(products_json([product])[0]), 201
 
 
 @bp.get("/products")
@@ -147,7 +147,7 @@ def list_products() -> ResponseReturnValue:
     page = rows[:limit]
     cursor = _encode([page[-1].id]) if len(rows) > limit else None
     return jsonify(
-        items=[product_json(p) for p in page],
+        items=products_json(page),
         next_cursor=cursor,
         usage=usage_json(usage_of(shop, utcnow())),
     )
@@ -190,7 +190,7 @@ def get_product(product_id: int) -> ResponseReturnValue:
     rows = list(db.session.scalars(ordered.limit(limit + 1)))
     page = rows[:limit]
     cursor = _encode([page[-1].observed_at.isoformat(), page[-1].id]) if len(rows) > limit else None
-    body = product_json(product)
+    (body,) = products_json([product])
     body["history"] = [observation_json(row) for row in page]
     body["history_next_cursor"] = cursor
     return jsonify(body)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from app.api.pricing_schema import PRICING_SUMMARY_SCHEMA
 from app.ingest.policy import Usage
 from app.models import Observation, Product
 from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
+from app.pricing.summary_service import pricing_summary
 
 _TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 _DATE: dict[str, Any] = {"type": ["string", "null"], "format": "date"}
@@ -64,6 +67,7 @@ PRODUCT_SCHEMA: dict[str, Any] = {
         "image_url": _TEXT,
         "shopify_price": _MONEY,
         "created_at": _TIME,
+        "pricing": PRICING_SUMMARY_SCHEMA,
     },
 }
 
@@ -117,6 +121,12 @@ def _iso(value: Any) -> str | None:
 
 def _money(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def products_json(products: Sequence[Product]) -> list[dict[str, Any]]:
+    """Product answers with their pricing summary (two queries for the whole page)."""
+    summaries = pricing_summary(product.id for product in products)
+    return [{**product_json(p), "pricing": summaries[p.id]} for p in products]
 
 
 def product_json(product: Product) -> dict[str, Any]:

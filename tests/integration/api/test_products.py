@@ -284,3 +284,24 @@ def test_every_route_needs_a_session_token(client: FlaskClient, app: Flask) -> N
         ("get", "/api/usage"),
     ]:
         assert getattr(client, method)(path).status_code == 401
+
+
+def test_product_answers_carry_the_proposed_price_and_the_change_state(
+    client: FlaskClient,
+) -> None:
+    from app.pricing.service import on_observation
+
+    shop = installed(A, currency="USD", markup_percent=Decimal("50"))
+    product = make_product(shop, shopify_price=Decimal("10.00"))
+    observation = make_observation(product, price=Decimal("20.00"), currency="USD")
+    db.session.commit()
+    on_observation(product.id, observation.id)
+
+    listed = client.get("/api/products", headers=auth(A)).get_json()["items"][0]
+    single = client.get(f"/api/products/{product.id}", headers=auth(A)).get_json()
+    for body in (listed, single):
+        pricing = body["pricing"]
+        assert pricing["proposed_price"] == "30.00"
+        assert pricing["shopify_price"] == "10.00"
+        assert pricing["change_state"] == "proposed"
+        assert pricing["change"]["proposed_price"] == "30.00"
