@@ -20,6 +20,8 @@ from app.broker import current_broker
 from app.extensions import current_settings, db
 from app.models import Shop
 from app.models.types import utcnow
+from app.shopify.lifecycle import drop_tokens as lifecycle_drop_tokens
+from app.shopify.lifecycle import mark_installed, mark_uninstalled
 from app.shopify.locks import shop_token_lock
 from app.shopify.tokens import (
     AuthFailed,
@@ -83,14 +85,15 @@ def store_grant(shop: Shop, grant: TokenGrant, now: datetime) -> None:
     shop.refresh_token_expires_at = grant.refresh_token_expires_at
     shop.scopes = ",".join(grant.scopes)
     if not shop.is_installed:
-        shop.installed_at, shop.uninstalled_at = now, None
+        mark_installed(shop, now)
 
 
 def drop_tokens(shop: Shop, now: datetime, *, uninstalled: bool) -> None:
-    shop.access_token = shop.refresh_token = None
-    shop.access_token_expires_at = shop.refresh_token_expires_at = None
-    if uninstalled and shop.uninstalled_at is None:
-        shop.uninstalled_at = now
+    """Forget tokens Shopify refused; `uninstalled` when Shopify says the app is gone."""
+    if uninstalled:
+        mark_uninstalled(shop, now)
+    else:
+        lifecycle_drop_tokens(shop)
 
 
 def install_from_session(

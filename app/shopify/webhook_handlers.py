@@ -14,19 +14,18 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Delete, Update, delete, select, update
+from sqlalchemy import delete, select
 
 from app.broker import current_broker
 from app.extensions import db
 from app.models import Product, Shop, WebhookEvent
 from app.models.types import utcnow
+from app.shopify.lifecycle import affected_rows, mark_uninstalled
 
 log = logging.getLogger(__name__)
 
-# Products paused by app/uninstalled carry this reason, so a reinstall can resume exactly them.
-UNINSTALLED_REASON = "uninstalled"
 # Per-shop Redis keys start with one of these; shop/redact deletes them. New per-shop keys
 # belong under pricebridge:shop:{shop_id}: (realtime does); the others are listed as they exist.
 SHOP_REDIS_PREFIXES = (
@@ -54,11 +53,6 @@ class ReceivedWebhook:
 Handler = Callable[[ReceivedWebhook], None]
 
 
-def affected_rows(statement: Update | Delete) -> int:
-    """Run a bulk UPDATE or DELETE and return how many rows it touched."""
-    return int(cast(CursorResult[Any], db.session.execute(statement)).rowcount)
-
-
 def find_shop(domain: str) -> Shop | None:
     shop: Shop | None = db.session.scalar(select(Shop).where(Shop.domain == domain))
     return shop
@@ -82,30 +76,8 @@ def handle_app_uninstalled(webhook: ReceivedWebhook) -> None:
     if reinstalled_since(shop, webhook):
         log.warning("app/uninstalled triggered before the current install; ignored")
         return
-    shop.access_token = None
-    shop.access_token_expires_at = None
-    shop.refresh_token = None
-    shop.refresh_token_expires_at = None
-    shop.uninstalled_at = webhook.triggered_at or utcnow()
-    paused = affected_rows(
-        update(Product)
-        .where(Product.shop_id == shop.id, Product.status == "active")
-        .values(status="paused", status_reason=UNINSTALLED_REASON, updated_at=utcnow())
-    )
+    paused = mark_uninstalled(shop, webhook.triggered_at or utcnow())
     log.info("app uninstalled: tokens dropped, %d products paused", paused)
-
-
-def resume_products_paused_by_uninstall(shop: Shop) -> int:
-    """For a reinstall: make active again exactly the products app/uninstalled paused."""
-    return affected_rows(
-        update(Product)
-        .where(
-            Product.shop_id == shop.id,
-            Product.status == "paused",
-            Product.status_reason == UNINSTALLED_REASON,
-        )
-        .values(status="active", status_reason=None, next_poll_at=utcnow(), updated_at=utcnow())
-    )
 
 
 def handle_app_scopes_update(webhook: ReceivedWebhook) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,10 @@ from sqlalchemy import func, select
 from app.broker import current_broker
 from app.extensions import db
 from app.models import Observation, Product, Shop, WebhookEvent
-from app.shopify.webhook_handlers import UNINSTALLED_REASON, resume_products_paused_by_uninstall
+from app.models.types import utcnow
+from app.shopify.lifecycle import UNINSTALLED_REASON
+from app.shopify.shop_tokens import store_grant
+from app.shopify.tokens import TokenGrant
 from tests.integration.factories import make_observation, make_product, make_shop
 from tests.integration.shopify.test_webhooks import (
     deliver,
@@ -88,7 +91,19 @@ def test_a_late_app_uninstalled_does_not_undo_a_reinstall(app: Flask, client: Fl
     assert product.status == "active"
 
 
-def test_a_reinstall_can_resume_exactly_the_products_the_uninstall_paused(
+def fresh_grant() -> TokenGrant:
+    now = utcnow()
+    return TokenGrant(
+        shop=SHOP,
+        access_token="shpat_again",
+        scope="write_products,write_inventory,read_locations",
+        expires_at=now + timedelta(hours=1),
+        refresh_token="shprt_again",
+        refresh_token_expires_at=now + timedelta(days=90),
+    )
+
+
+def test_a_reinstall_resumes_exactly_the_products_the_uninstall_paused(
     app: Flask, client: FlaskClient
 ) -> None:
     shop = installed_shop(SHOP)
@@ -97,7 +112,10 @@ def test_a_reinstall_can_resume_exactly_the_products_the_uninstall_paused(
     db.session.commit()
     process(app, client, "app/uninstalled", fixture_body("app/uninstalled"), "wh-uninstall-2")
 
-    assert resume_products_paused_by_uninstall(shop) == 1
+    db.session.expire_all()
+    assert not shop.is_installed
+    # The next token exchange (or code grant) stores its grant: that is the reinstall.
+    store_grant(shop, fresh_grant(), utcnow())
     db.session.commit()
     db.session.expire_all()
     assert (active.status, active.status_reason) == ("active", None)
