@@ -9,7 +9,7 @@ the commit that made the event true: PostgreSQL is the record, the event only re
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -62,15 +62,41 @@ def publish_event(
     redis: Redis | None = None,
     now: datetime | None = None,
 ) -> int:
-    if type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {type!r}; one of {sorted(EVENT_TYPES)}")
+    payload = _payload(shop_id, type, data, now or utcnow())
     client = redis or current_broker().redis
-    payload = json.dumps(
-        {"type": type, "shop_id": shop_id, "at": (now or utcnow()).isoformat(), "data": data},
-        default=str,
-    )
     seq = client.eval(_PUBLISH, 3, *_keys(shop_id), payload, STREAM_LENGTH)
     return int(seq)
+
+
+def publish_events(
+    shop_id: int,
+    events: Sequence[tuple[str, Mapping[str, Any]]],
+    *,
+    redis: Redis | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """`publish_event` for many (type, data) of one shop in one round trip; their seqs.
+
+    Each event is still its own atomic script call, so the per-shop numbering, stream order
+    and publish order are exactly those of calling `publish_event` once per event in order.
+    """
+    at = now or utcnow()
+    payloads = [_payload(shop_id, type, data, at) for type, data in events]
+    if not payloads:
+        return []
+    client = redis or current_broker().redis
+    keys = _keys(shop_id)
+    pipeline = client.pipeline(transaction=False)
+    for payload in payloads:
+        pipeline.eval(_PUBLISH, 3, *keys, payload, STREAM_LENGTH)
+    return [int(seq) for seq in pipeline.execute()]
+
+
+def _payload(shop_id: int, type: str, data: Mapping[str, Any], at: datetime) -> str:
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}; one of {sorted(EVENT_TYPES)}")
+    body = {"type": type, "shop_id": shop_id, "at": at.isoformat(), "data": data}
+    return json.dumps(body, default=str)
 
 
 def events_after(
