@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -79,8 +80,9 @@ class AdminClient:
         for attempt in range(1, self.max_attempts + 1):
             cost_key = (doc.name, _size(variables))
             cost = self.learned_costs.get(cost_key, float(doc.cost_hint))
-            self.stats.waited_seconds += self.throttle.reserve(cost)
-            outcome = self._send(doc, variables, cost, refreshed)
+            ticket = uuid.uuid4().hex
+            self.stats.waited_seconds += self.throttle.reserve(cost, ticket=ticket)
+            outcome = self._send(doc, variables, _Reserved(cost, ticket), refreshed)
             if isinstance(outcome, Answer):
                 if outcome.requested_cost is not None:
                     self.learned_costs[cost_key] = outcome.requested_cost
@@ -99,7 +101,7 @@ class AdminClient:
         return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
 
     def _send(
-        self, doc: Document, variables: Mapping[str, Any], cost: float, refreshed: bool
+        self, doc: Document, variables: Mapping[str, Any], held: _Reserved, refreshed: bool
     ) -> Answer | str:
         headers = {
             "X-Shopify-Access-Token": self.token(refresh=False),
@@ -111,29 +113,32 @@ class AdminClient:
             response = self.session.post(self.url, json=body, headers=headers, timeout=self.timeout)
         except requests.RequestException as error:
             log.warning("shopify %s %s: network error %s", self.shop, doc.name, error)
-            self.throttle.settle(cost, None, None)
+            self._settle(held, None, None)
             return "network"
         if response.status_code == 401:
-            self.throttle.settle(cost, 0.0, None)
+            self._settle(held, 0.0, None)
             if refreshed:
                 raise ShopifyAuthError(self.shop, "access token refused after a refresh")
             self.token(refresh=True)
             return "refresh"
         if response.status_code in RETRY_STATUSES:
-            self.throttle.settle(cost, 0.0, None)
+            self._settle(held, 0.0, None)
             if response.status_code == 429:
                 self.stats.throttled += 1
                 self.sleep(_retry_after(response))
             return f"http {response.status_code}"
-        return self._answer(doc, response, cost)
+        return self._answer(doc, response, held)
 
-    def _answer(self, doc: Document, response: requests.Response, cost: float) -> Answer | str:
+    def _settle(self, held: _Reserved, actual: float | None, status: ThrottleStatus | None) -> None:
+        self.throttle.settle(held.cost, actual, status, ticket=held.ticket)
+
+    def _answer(self, doc: Document, response: requests.Response, held: _Reserved) -> Answer | str:
         try:
             payload = response.json()
         except ValueError:
             payload = None
         if response.status_code != 200 or not isinstance(payload, dict):
-            self.throttle.settle(cost, 0.0, None)
+            self._settle(held, 0.0, None)
             raise ShopifyQueryError(
                 self.shop, f"{doc.name}: HTTP {response.status_code}", detail=response.text[:2000]
             )
@@ -141,7 +146,7 @@ class AdminClient:
         cost_info = extensions.get("cost") or {}
         status = ThrottleStatus.from_json(cost_info.get("throttleStatus"))
         actual = cost_info.get("actualQueryCost")
-        self.throttle.settle(cost, float(actual or 0), status)
+        self._settle(held, float(actual or 0), status)
         errors = payload.get("errors") or []
         if any(_code(e) == "THROTTLED" for e in errors):
             self.stats.throttled += 1
@@ -155,6 +160,14 @@ class AdminClient:
             None if actual is None else float(actual),
             status,
         )
+
+
+@dataclass(frozen=True)
+class _Reserved:
+    """Points taken from the shared bucket for one attempt, under a ticket of its own."""
+
+    cost: float
+    ticket: str
 
 
 def _code(error: object) -> str | None:

@@ -5,6 +5,15 @@ bucket at the restore rate since the last update, then takes the points or says 
 wait), and settles it with the ``throttleStatus`` of the answer. Reservations of calls still in
 flight stay deducted, so many processes together never send more than the bucket holds. The
 clock is Redis's (``TIME``), so processes on different machines agree on it.
+
+Shopify's figure is older than our ledger: it counts only the calls Shopify had received
+when it answered. So when an answer's ``currentlyAvailable`` is applied, every other call
+still in flight (reserved with a ticket, not yet settled) is deducted from it as well; a call
+Shopify already charged is then counted twice until it settles, which costs a small cushion of
+points, never a THROTTLED answer. Without that, the mirror keeps the refill it earned while
+Shopify's bucket sat full (we charge at reservation, Shopify when the request arrives) and
+overdraws once, when the first full bucket runs dry (bench/push/README.md). A ticket is a
+lease: a worker killed mid-call stops counting after ``LEASE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ DEFAULT_MAXIMUM = 2000.0
 DEFAULT_RESTORE_RATE = 100.0
 KEY_TTL_SECONDS = 3600
 MAX_SLEEP_SECONDS = 1.0
+# Longer than one HTTP attempt can live (the client's connect + read timeouts).
+LEASE_SECONDS = 60
 
 _PRELUDE = """
 local t = redis.call('TIME')
@@ -31,19 +42,42 @@ local rate = tonumber(b[3]) or tonumber(ARGV[3])
 local available = tonumber(b[1]) or maximum
 local at = tonumber(b[4]) or now
 available = math.min(maximum, available + math.max(0, now - at) * rate)
+-- Costs of the calls in flight (fields "r:<ticket>" = "<cost> <deadline>"), except one;
+-- expired leases are dropped.
+local function in_flight(except)
+  local total = 0
+  local fields = redis.call('HGETALL', KEYS[1])
+  for i = 1, #fields, 2 do
+    local name = fields[i]
+    if string.sub(name, 1, 2) == 'r:' then
+      local cost, deadline = string.match(fields[i + 1], '^(%S+) (%S+)$')
+      if tonumber(deadline) <= now then
+        redis.call('HDEL', KEYS[1], name)
+      elseif name ~= except then
+        total = total + tonumber(cost)
+      end
+    end
+  end
+  return total
+end
 """
 _STORE = """
 redis.call('HSET', KEYS[1], 'available', tostring(available), 'maximum', tostring(maximum),
   'rate', tostring(rate), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 """
-# ARGV: cost, default maximum, default rate, ttl. Returns "0" or the seconds to wait.
+# ARGV: cost, default maximum, default rate, ttl, ticket or '', lease seconds.
+# Returns "0" or the seconds to wait.
 RESERVE = (
     _PRELUDE
     + """
 local cost = math.min(tonumber(ARGV[1]), maximum)
 if available >= cost then
   available = available - cost
+  if ARGV[5] ~= '' then
+    local deadline = tostring(now + tonumber(ARGV[6]))
+    redis.call('HSET', KEYS[1], 'r:' .. ARGV[5], ARGV[1] .. ' ' .. deadline)
+  end
   """
     + _STORE
     + """
@@ -55,15 +89,19 @@ end
 return tostring((cost - available) / rate)
 """
 )
-# ARGV: refund, default maximum, default rate, ttl, reported available or '' , maximum, rate.
+# ARGV: refund, default maximum, default rate, ttl, reported available or '', maximum, rate,
+# ticket or ''.
 SETTLE = (
     _PRELUDE
     + """
+if ARGV[8] ~= '' then
+  redis.call('HDEL', KEYS[1], 'r:' .. ARGV[8])
+end
 available = available + tonumber(ARGV[1])
 if ARGV[5] ~= '' then
   maximum = tonumber(ARGV[6])
   rate = tonumber(ARGV[7])
-  available = math.min(available, tonumber(ARGV[5]))
+  available = math.min(available, tonumber(ARGV[5]) - in_flight(''))
 end
 available = math.max(0, math.min(maximum, available))
 """
@@ -125,16 +163,19 @@ class CostThrottle:
     def _defaults(self) -> tuple[float, float, int]:
         return DEFAULT_MAXIMUM, DEFAULT_RESTORE_RATE, KEY_TTL_SECONDS
 
-    def try_reserve(self, cost: float) -> float:
-        """Take ``cost`` points now (returns 0) or return how many seconds until they fit."""
-        wait = self.redis.eval(RESERVE, 1, self.key, cost, *self._defaults())
+    def try_reserve(self, cost: float, *, ticket: str = "") -> float:
+        """Take ``cost`` points now (returns 0) or return how many seconds until they fit.
+
+        A ``ticket`` marks the points as a call in flight until ``settle`` gets the same one.
+        """
+        wait = self.redis.eval(RESERVE, 1, self.key, cost, *self._defaults(), ticket, LEASE_SECONDS)
         return float(wait)
 
-    def reserve(self, cost: float) -> float:
+    def reserve(self, cost: float, *, ticket: str = "") -> float:
         """Block until ``cost`` points are taken; return the seconds spent waiting."""
         waited = 0.0
         while True:
-            wait = self.try_reserve(cost)
+            wait = self.try_reserve(cost, ticket=ticket)
             if wait <= 0:
                 return waited
             if waited + wait > self.max_wait_seconds:
@@ -143,7 +184,14 @@ class CostThrottle:
             self.sleep(pause)
             waited += pause
 
-    def settle(self, reserved: float, actual: float | None, status: ThrottleStatus | None) -> float:
+    def settle(
+        self,
+        reserved: float,
+        actual: float | None,
+        status: ThrottleStatus | None,
+        *,
+        ticket: str = "",
+    ) -> float:
         """Give back what a call did not spend and align with Shopify's own figures.
 
         ``actual`` ``None`` with no status (a network failure) refunds nothing: the call may
@@ -153,7 +201,7 @@ class CostThrottle:
         extra: tuple[str | float, ...] = ("", 0, 0)
         if status is not None:
             extra = (status.currently_available, status.maximum_available, status.restore_rate)
-        left = self.redis.eval(SETTLE, 1, self.key, refund, *self._defaults(), *extra)
+        left = self.redis.eval(SETTLE, 1, self.key, refund, *self._defaults(), *extra, ticket)
         return float(left)
 
     def available(self) -> float:

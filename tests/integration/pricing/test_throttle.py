@@ -76,3 +76,43 @@ def test_reservations_in_flight_stay_deducted_until_settled(pricing_app: Flask) 
     assert throttle.try_reserve(20) > 0  # 5 left (plus a few ms of restore): must wait
     left = throttle.settle(20, 5, ThrottleStatus(2000, 1000, 100))
     assert 20 <= left < 21  # refunded 15, never above what our own ledger says
+
+
+def _age_ledger(redis: Redis, throttle: CostThrottle, seconds: float) -> None:
+    """As if the ledger's last update were ``seconds`` older (its refill is then owed)."""
+    at = float(redis.hget(throttle.key, "at") or 0)
+    redis.hset(throttle.key, "at", str(at - seconds))
+
+
+def test_shopifys_figure_never_forgets_calls_still_in_flight(pricing_app: Flask) -> None:
+    """The cause of bench/push's THROTTLED answers: our ledger charges a call when it is
+    reserved, Shopify when it arrives; while Shopify's bucket sits full, the ledger earns
+    refill Shopify never gets. Applying Shopify's older figure must keep deducting the calls
+    Shopify has not seen yet, or the next reservation overdraws."""
+    redis = Redis.from_url(pricing_app.extensions["pricebridge.settings"].redis_url)
+    throttle = CostThrottle(redis, "inflight.myshopify.com", sleep=lambda _s: None)
+    assert throttle.try_reserve(10, ticket="a") == 0  # full bucket: 2,000 -> 1,990
+    assert throttle.try_reserve(10, ticket="b") == 0  # -> 1,980
+    _age_ledger(redis, throttle, 0.5)  # half a second of refill Shopify never had
+    # Shopify answers "a" having seen only "a": 1,990 left by its count.
+    left = throttle.settle(10, 10, ThrottleStatus(2000, 1990, 100), ticket="a")
+    assert left <= 1980.5  # "b" is still deducted (it would be 1,990 without the ticket)
+    left = throttle.settle(10, 10, ThrottleStatus(2000, 1980, 100), ticket="b")
+    assert 1980 <= left <= 1980.5  # once settled it no longer counts as in flight
+
+
+def test_a_reservation_lost_with_its_worker_stops_counting_after_its_lease(
+    pricing_app: Flask,
+) -> None:
+    redis = Redis.from_url(pricing_app.extensions["pricebridge.settings"].redis_url)
+    running = CostThrottle(redis, "running.myshopify.com", sleep=lambda _s: None)
+    killed = CostThrottle(redis, "killed.myshopify.com", sleep=lambda _s: None)
+    for throttle in (running, killed):
+        assert throttle.try_reserve(10, ticket="lost") == 0  # never settled: its worker died
+    cost, _deadline = (redis.hget(killed.key, "r:lost") or b"").decode().split()
+    redis.hset(killed.key, "r:lost", f"{cost} 0")  # that one's lease ran out
+    left = running.settle(0, 0, ThrottleStatus(2000, 1000, 100))
+    assert 989 <= left <= 990.5  # still counted while its lease runs
+    left = killed.settle(0, 0, ThrottleStatus(2000, 1000, 100))
+    assert 999 <= left <= 1000.5
+    assert not redis.hexists(killed.key, "r:lost")
