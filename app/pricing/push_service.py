@@ -22,8 +22,9 @@ from app.models.types import utcnow
 from app.pricing.change_service import commit_and_publish, move
 from app.pricing.quote_service import latest_observation
 from app.pricing.state import AUTO_ACTOR, ChangeState, is_pushable, is_stale
+from app.realtime.events import publish_event
 from app.shopify.graphql.client import AdminClient
-from app.shopify.graphql.errors import ShopifyError
+from app.shopify.graphql.errors import ShopifyAuthError, ShopifyError
 from app.shopify.graphql.operations import VariantPrice, bulk_update_prices
 from app.shopify.graphql.shop_client import admin_client
 
@@ -145,9 +146,11 @@ def _send_chunk(
         try:
             outcome = bulk_update_prices(client, product_gid, [_entry(c, p) for c, p in remaining])
         except ShopifyError as error:
-            for change, _product in remaining:
-                _after_error(change, error, now=clock(), report=report)
+            now = clock()
+            failed = [c for c, _p in remaining if _after_error(c, error, now=now, report=report)]
             commit_and_publish()
+            if failed:
+                publish_push_error(failed, error)
             return
         still: list[Claimed] = []
         for index, (change, product) in enumerate(remaining):
@@ -190,11 +193,33 @@ def _fail(
 
 def _after_error(
     change: PriceChange, error: ShopifyError, *, now: datetime, report: PushReport
-) -> None:
+) -> bool:
+    """Record ``error`` on the change; True when it failed for good (not left to recovery)."""
     change.error = str(error)
     if error.retryable and change.attempts < MAX_ATTEMPTS:
         # The write may or may not have landed: leave it pushing for the recovery to read back.
         change.updated_at = now
         report.retrying += 1
-        return
+        return False
     _fail(change, {"message": str(error), "retryable": error.retryable}, now=now, report=report)
+    return True
+
+
+def _error_code(error: ShopifyError) -> str:
+    if isinstance(error, ShopifyAuthError):
+        return "shopify_auth"
+    return "shopify_unavailable" if error.retryable else "shopify_refused"
+
+
+def publish_push_error(changes: list[PriceChange], error: ShopifyError) -> None:
+    """Tell the dashboard a push failed for a reason no single change explains (after commit)."""
+    publish_event(
+        changes[0].shop_id,
+        "error",
+        {
+            "code": _error_code(error),
+            "message": str(error),
+            "price_change_ids": [c.id for c in changes],
+            "product_ids": [c.product_id for c in changes],
+        },
+    )

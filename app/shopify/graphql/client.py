@@ -103,10 +103,12 @@ class AdminClient:
     def _send(
         self, doc: Document, variables: Mapping[str, Any], held: _Reserved, refreshed: bool
     ) -> Answer | str:
-        headers = {
-            "X-Shopify-Access-Token": self.token(refresh=False),
-            "Content-Type": "application/json",
-        }
+        try:
+            token = self.token(refresh=False)
+        except ShopifyError:
+            self._settle(held, 0.0, None)  # nothing was sent
+            raise
+        headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
         body = {"query": doc.text, "variables": dict(variables), "operationName": doc.name}
         self.stats.calls += 1
         try:

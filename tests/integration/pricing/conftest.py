@@ -6,22 +6,26 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Product, Shop
+from simulators.shopify.app import Simulator, SimulatorConfig, create_app, simulator
 from simulators.shopify.graphql import AdminGraphQL, register_admin_api
 from tests.integration.factories import make_product, make_shop
+from tests.support import TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET
 
 TOKEN = "shpat_pricing_test"
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+FULL_APP_URL = "https://pricebridge.test"
 
 
 @dataclass
@@ -108,6 +112,9 @@ def linked_shop(
         currency="USD",
         installed_at=T0,
         access_token=TOKEN,
+        # An expiring offline token with a day left, as token exchange leaves it: no refresh.
+        access_token_expires_at=datetime.now(UTC) + timedelta(days=1),
+        refresh_token="shprt_pricing_test",
         markup_percent=Decimal("30.00"),
         **fields,
     )
@@ -124,3 +131,89 @@ def linked_shop(
         )
     db.session.commit()
     return shop, rows
+
+
+@dataclass
+class FullShopify:
+    """The whole simulated Shopify (token endpoint, admin controls, Admin GraphQL)."""
+
+    origin: str
+    sim: Simulator
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = requests.post(f"{self.origin}{path}", json=body, timeout=5)
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def variants(self, shop: str) -> list[dict[str, Any]]:
+        response = requests.get(
+            f"{self.origin}/_sim/graphql/variants", params={"shop": shop}, timeout=5
+        )
+        variants: list[dict[str, Any]] = response.json()["variants"]
+        return variants
+
+
+@pytest.fixture
+def full_shopify() -> Iterator[FullShopify]:
+    config = SimulatorConfig(
+        api_key=TEST_SHOPIFY_API_KEY,
+        api_secret=TEST_SHOPIFY_API_SECRET,
+        app_url=FULL_APP_URL,
+        webhook_url="http://127.0.0.1:9/webhooks",  # nothing listens: deliveries just fail
+        webhook_retries=0,
+    )
+    sim_app = create_app(config)
+    server = make_server("127.0.0.1", 0, sim_app, threaded=True)
+    live = FullShopify(f"http://127.0.0.1:{server.server_port}", simulator(sim_app))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield live
+    server.shutdown()
+    thread.join(timeout=5)
+    live.sim.webhooks.flush(timeout=5)
+
+
+@pytest.fixture
+def full_app(
+    app: Flask, make_app: Callable[..., Flask], full_shopify: FullShopify
+) -> Iterator[Flask]:
+    """The app on the session's database and Redis, with the whole simulated Shopify."""
+    settings = app.extensions["pricebridge.settings"]
+    other = make_app(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        SHOPIFY_ADMIN_ORIGIN=f"{full_shopify.origin}/shops/{{shop}}",
+        SHOPIFY_APP_URL=FULL_APP_URL,
+    )
+    with other.app_context():
+        yield other
+        db.session.remove()
+
+
+def installed_shop(app: Flask, full_shopify: FullShopify, domain: str, products: int) -> Shop:
+    """Installed in the simulator, then through the app's real token exchange (GET /api/shop);
+    the simulated store seeded with ``products`` single-variant products, all linked."""
+    full_shopify.sim.install(domain)
+    record = full_shopify.sim.registry.shop(domain)
+    assert record is not None
+    session_token = full_shopify.sim.session_tokens.issue(record)
+    answer = app.test_client().get(
+        "/api/shop", headers={"Authorization": f"Bearer {session_token}"}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    full_shopify.post("/_sim/graphql/seed", {"shop": domain, "products": products})
+    shop = db.session.scalar(select(Shop).where(Shop.domain == domain))
+    assert shop is not None
+    assert shop.access_token_expires_at is not None
+    shop.currency, shop.markup_percent = "USD", Decimal("30.00")
+    for variant in full_shopify.variants(domain):
+        make_product(
+            shop,
+            shopify_product_gid=variant["product_id"],
+            shopify_variant_gid=variant["id"],
+            shopify_inventory_item_gid=variant["inventory_item_id"],
+            shopify_price=Decimal(variant["price"]),
+        )
+    db.session.commit()
+    return shop
