@@ -16,7 +16,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.config import ZIP_OR_POSTCODE_RE
+from app.config_reader import ZIP_OR_POSTCODE_RE
 from app.extensions import db
 from app.ingest.asin import Listing, ListingError, parse_listing
 from app.models import Product

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from app.config import DEFAULT_SCOPES
+from app.config_reader import DEFAULT_SCOPES
 from tests.support import ROOT
 
 TOPICS = {"app/uninstalled", "app/scopes_update", "products/update", "products/delete"}
