@@ -41,11 +41,16 @@ class LiveShopify:
         return f"{self.origin}/shops/{{shop}}"
 
     def seed(
-        self, shop: str, products: int, variants: int = 1, plan: str = "standard"
+        self,
+        shop: str,
+        products: int,
+        variants: int = 1,
+        plan: str = "standard",
+        locations: int = 1,
     ) -> list[dict[str, Any]]:
         """Seed the simulated shop; return its variants (gid, product gid, item gid, price)."""
         self.tokens[shop] = TOKEN
-        self.admin.store.seed_shop(shop, "USD", plan)
+        self.admin.store.seed_shop(shop, "USD", plan, locations=locations)
         self.admin.store.seed_products(shop, products, variants)
         return self.admin.variants(shop)
 
@@ -57,6 +62,18 @@ class LiveShopify:
             f"{self.origin}/_sim/graphql/stats", params={"shop": shop}, timeout=5
         ).json()[shop]
         return answer
+
+    def stock(self, shop: str, item_gid: str) -> dict[str, int]:
+        """``available`` per location gid of one inventory item."""
+        [variant] = [v for v in self.admin.variants(shop) if v["inventory_item_id"] == item_gid]
+        return {loc: levels["available"] for loc, levels in variant["inventory"].items()}
+
+    def set_stock(self, shop: str, item_gid: str, location_gid: str, quantity: int) -> None:
+        """Someone else changes the stock (a sale, the merchant), straight in the store."""
+        state = self.admin.store.shop(shop)
+        key = (int(item_gid.rsplit("/", 1)[1]), int(location_gid.rsplit("/", 1)[1]))
+        with state.lock:
+            state.levels[key] = {"available": quantity, "on_hand": quantity}
 
     def arm(self, **fault: Any) -> None:
         requests.post(
@@ -105,7 +122,7 @@ def pricing_app(
 
 
 def linked_shop(
-    shopify: LiveShopify, products: int, variants: int = 1, **fields: Any
+    shopify: LiveShopify, products: int, variants: int = 1, locations: int = 1, **fields: Any
 ) -> tuple[Shop, list[Product]]:
     """A shop in both worlds: seeded in the simulator, linked products in the database."""
     shop = make_shop(
@@ -119,7 +136,7 @@ def linked_shop(
         **fields,
     )
     rows = []
-    for variant in shopify.seed(shop.domain, products, variants):
+    for variant in shopify.seed(shop.domain, products, variants, locations=locations):
         rows.append(
             make_product(
                 shop,
