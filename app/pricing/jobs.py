@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app.extensions import db
 from app.jobs.registry import job
@@ -48,12 +48,19 @@ def sync_inventory(product_id: int) -> str:
     return inventory_service.sync_inventory(product_id)
 
 
+def installed() -> ColumnElement[bool]:
+    """Shops the app may still call Shopify for (an uninstalled shop's token is dead)."""
+    return Shop.installed_at.is_not(None) & Shop.uninstalled_at.is_(None)
+
+
 def enqueue_missed_pushes(now: datetime) -> int:
-    """Periodic: shops with approved changes older than the sweep delay get a push job."""
+    """Periodic: installed shops with approved changes older than the sweep delay get a push."""
     shops = list(
         db.session.scalars(
             select(PriceChange.shop_id)
+            .join(Shop, Shop.id == PriceChange.shop_id)
             .where(
+                installed(),
                 PriceChange.state == ChangeState.APPROVED.value,
                 PriceChange.updated_at < now - SWEEP_AFTER,
             )
@@ -67,7 +74,7 @@ def enqueue_missed_pushes(now: datetime) -> int:
 
 
 def enqueue_recoveries(now: datetime) -> int:
-    """Periodic: shops with pushes abandoned past the lease get a recovery job."""
+    """Periodic: installed shops with pushes abandoned past the lease get a recovery job."""
     shops = reconcile_service.abandoned_shops(now)
     db.session.rollback()
     for shop_id in shops:
@@ -77,11 +84,7 @@ def enqueue_recoveries(now: datetime) -> int:
 
 def enqueue_reconciliations(now: datetime) -> int:
     """Periodic: every installed shop's prices are read back."""
-    shops = list(
-        db.session.scalars(
-            select(Shop.id).where(Shop.installed_at.is_not(None), Shop.uninstalled_at.is_(None))
-        )
-    )
+    shops = list(db.session.scalars(select(Shop.id).where(installed()).order_by(Shop.id)))
     db.session.rollback()
     for shop_id in shops:
         reconcile_prices.enqueue(shop_id)

@@ -31,12 +31,18 @@ BATCH = 250
 
 
 def abandoned_shops(now: datetime) -> list[int]:
-    """Shops with a change stuck in pushing past the lease (for the periodic task)."""
+    """Installed shops with a change stuck in pushing past the lease (for the periodic task)."""
     cutoff = now - PUSH_LEASE
     return list(
         db.session.scalars(
             select(PriceChange.shop_id)
-            .where(PriceChange.state == S.PUSHING.value, PriceChange.updated_at < cutoff)
+            .join(Shop, Shop.id == PriceChange.shop_id)
+            .where(
+                Shop.installed_at.is_not(None),
+                Shop.uninstalled_at.is_(None),
+                PriceChange.state == S.PUSHING.value,
+                PriceChange.updated_at < cutoff,
+            )
             .distinct()
         )
     )
