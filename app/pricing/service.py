@@ -7,6 +7,7 @@ automatically if the shop's tolerance allows, commit, publish, and only then enq
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,14 +49,7 @@ def on_observation(product_id: int, observation_id: int) -> None:
     product = lock_product(product_id)
     if product is None:
         return
-    observation = db.session.get(Observation, observation_id)
-    if observation is None or observation.product_id != product.id:
-        raise ValueError(f"observation {observation_id} does not belong to product {product_id}")
-    if observation.quarantined:
-        raise ValueError(f"observation {observation_id} is quarantined; it prices nothing")
-    shop = db.session.get(Shop, product.shop_id)
-    assert shop is not None  # product.shop_id is a foreign key
-    outcome = reprice(shop, product, observation, actor=AUTO_ACTOR, now=utcnow())
+    shop, observation, outcome = _reprice_observed(product, observation_id, utcnow())
     commit_and_publish()
     _after_commit(shop, product, observation, outcome)
 
@@ -109,12 +103,22 @@ def _same_outcome(change: PriceChange, result: Quote) -> bool:
 
 
 def reprice(
-    shop: Shop, product: Product, observation: Observation, *, actor: str, now: datetime
+    shop: Shop,
+    product: Product,
+    observation: Observation,
+    *,
+    actor: str,
+    now: datetime,
+    refs: list[tuple[PriceChange, ChangeRef]] | None = None,
 ) -> Repriced:
-    """Quote ``product`` from ``observation`` and update its outbox (no commit)."""
+    """Quote ``product`` from ``observation`` and update its outbox (no commit).
+
+    ``refs`` are the product's changes as ``_refs`` reads them, when the caller locked and
+    read them already (for many products in one query); by default they are read here.
+    """
     rules = shop_rules(shop)
     result = quote_product(shop, product, observation, rules)
-    refs = _refs(product)
+    refs = _refs(product) if refs is None else refs
     open_change = next((c for c, _ in refs if c.state in ("proposed", "approved", "held")), None)
     new_ref = ChangeRef(None, product.shopify_variant_gid, S.PROPOSED, observation.observed_at, now)
     decision = choose_superseded([ref for _, ref in refs], new_ref)
@@ -197,5 +201,97 @@ __all__ = [
     "latest_observation",
     "lock_product",
     "on_observation",
+    "on_observations",
     "reprice",
 ]
+
+
+def _reprice_observed(
+    product: Product,
+    observation_id: int,
+    now: datetime,
+    refs: list[tuple[PriceChange, ChangeRef]] | None = None,
+) -> tuple[Shop, Observation, Repriced]:
+    """The repricing one trusted observation asks for, on a locked product (no commit)."""
+    observation = db.session.get(Observation, observation_id)
+    if observation is None or observation.product_id != product.id:
+        raise ValueError(f"observation {observation_id} does not belong to product {product.id}")
+    if observation.quarantined:
+        raise ValueError(f"observation {observation_id} is quarantined; it prices nothing")
+    shop = db.session.get(Shop, product.shop_id)
+    assert shop is not None  # product.shop_id is a foreign key
+    outcome = reprice(shop, product, observation, actor=AUTO_ACTOR, now=now, refs=refs)
+    return shop, observation, outcome
+
+
+def on_observations(pairs: Sequence[tuple[int, int]]) -> None:
+    """``on_observation`` for a chunk of (product id, observation id): one transaction.
+
+    The products are locked in id order (two chunks never wait on each other in a cycle), each
+    observation is repriced exactly as ``on_observation`` does it, in the order given, then one
+    commit, the events, and the pushes (one per shop) and stock syncs it calls for.
+    """
+    if not pairs:
+        return
+    now = utcnow()
+    products = _lock_products({product_id for product_id, _ in pairs})
+    # Loaded up front, so the per-pair lookups are served from the session's identity map.
+    db.session.scalars(select(Observation).where(Observation.id.in_([o for _, o in pairs]))).all()
+    db.session.scalars(
+        select(Shop).where(Shop.id.in_({p.shop_id for p in products.values()}))
+    ).all()
+    prefetched = _refs_of(list(products.values()))
+    push_shops: set[int] = set()
+    stock_syncs: list[int] = []
+    for product_id, observation_id in pairs:
+        product = products.get(product_id)
+        if product is None:
+            continue  # unlinked since the observation was stored, as on_observation skips it
+        # A product's second observation in the chunk must see the change its first made.
+        refs = prefetched.pop(product_id, None)
+        shop, observation, outcome = _reprice_observed(product, observation_id, now, refs)
+        if outcome.approved:
+            push_shops.add(shop.id)
+        # Decided before the commit, from the values it commits (no reload per row after it).
+        if stock_action_needed(shop, product, observation.availability):
+            stock_syncs.append(product.id)
+    commit_and_publish()
+    for shop_id in sorted(push_shops):
+        jobs.push_shop_changes.enqueue(shop_id)
+    for product_id in dict.fromkeys(stock_syncs):
+        jobs.sync_inventory.enqueue(product_id)
+
+
+def _lock_products(product_ids: set[int]) -> dict[int, Product]:
+    statement = (
+        select(Product).where(Product.id.in_(sorted(product_ids))).order_by(Product.id)
+    ).with_for_update()
+    return {product.id: product for product in db.session.scalars(statement)}
+
+
+def _refs_of(products: list[Product]) -> dict[int, list[tuple[PriceChange, ChangeRef]]]:
+    """``_refs`` of many locked products in one query: the same rows, locks and order."""
+    if not products:
+        return {}
+    ids = sorted(product.id for product in products)
+    observed = select(Observation.observed_at).where(Observation.id == PriceChange.observation_id)
+    newest_pushed = (
+        select(func.max(PriceChange.id))
+        .where(PriceChange.product_id.in_(ids), PriceChange.state == S.PUSHED.value)
+        .group_by(PriceChange.product_id)
+    )
+    rows = db.session.execute(
+        select(PriceChange, observed.scalar_subquery())
+        .where(
+            PriceChange.product_id.in_(ids),
+            PriceChange.state.in_([s.value for s in _LIVE]) | PriceChange.id.in_(newest_pushed),
+        )
+        .order_by(PriceChange.product_id, PriceChange.id)
+        .with_for_update(of=PriceChange)
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {product.id: product for product in products}
+    refs: dict[int, list[tuple[PriceChange, ChangeRef]]] = {product_id: [] for product_id in ids}
+    for change, at in rows:
+        refs[change.product_id].append((change, ref_for(change, by_id[change.product_id], at)))
+    return refs
