@@ -17,8 +17,8 @@ from app.ingest.observation import Observation as Reading
 from app.ingest.policy import PollState, next_poll_at
 from app.ingest.provider import ListingQuery, Poll, ProviderError
 from app.models import Observation, Product, Shop
-from app.pricing.service import on_observation
-from app.realtime.events import publish_event
+from app.pricing.service import on_observations
+from app.realtime.events import publish_event, publish_events
 
 # A needs-a-person message is shown on the dashboard; keep it short enough to read.
 _MAX_REASON = 500
@@ -138,17 +138,21 @@ def observation_event(row: Observation) -> dict[str, Any]:
     }
 
 
-def announce(items: Iterable[Stored]) -> None:
+def announce(items: Sequence[Stored]) -> None:
     """After the commit: tell the dashboard, then let pricing react to trusted observations."""
+    by_shop: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for item in items:
-        publish_event(item.shop_id, "observation", item.payload)
-        if item.trusted:
-            notify_pricing(item.product_id, item.observation_id)
+        by_shop.setdefault(item.shop_id, []).append(("observation", item.payload))
+    for shop_id, events in by_shop.items():
+        publish_events(shop_id, events)
+    notify_pricing([(item.product_id, item.observation_id) for item in items if item.trusted])
 
 
-def notify_pricing(product_id: int, observation_id: int) -> None:
-    """The one place ingestion hands a committed, trusted observation to pricing."""
-    on_observation(product_id, observation_id)
+def notify_pricing(pairs: Sequence[tuple[int, int]]) -> None:
+    """The one place ingestion hands committed, trusted observations to pricing: a chunk at
+    a time, so repricing them costs one transaction, not one per observation."""
+    if pairs:
+        on_observations(pairs)
 
 
 def needs_person(
