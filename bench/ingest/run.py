@@ -20,8 +20,11 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,7 +44,7 @@ from app.ingest.batch_service import collect_pending, submit_products
 from app.ingest.jobs import _provider
 from app.ingest.provider import ListingQuery, Poll, Provider, Ticket, _poll
 from app.ingest.scheduling import _COLUMNS, claim_due
-from app.models import Product, Shop
+from app.models import Product, ScrapeJob, Shop
 from app.models.types import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +92,8 @@ def scratch_app(**env: str) -> Iterator[Flask]:
 
 
 @contextmanager
-def simulator() -> Iterator[str]:
+def simulator() -> Iterator[tuple[str, int]]:
+    """The Oxylabs simulator in its own process: (its URL, its pid for CPU accounting)."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "simulators.oxylabs", "--port", str(port)],
@@ -105,15 +109,86 @@ def simulator() -> Iterator[str]:
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children (gunicorn's worker)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores spent busy since boot (everything but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / _TICK
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One timed collection: wall time, and CPU time of the worker, simulator and machine."""
+
+    observations: int
+    wall: float
+    worker_cpu: float
+    simulator_cpu: float
+    machine_cpu: float
+
+    @property
+    def rate(self) -> float:
+        return self.observations / self.wall
+
+    @property
+    def worker_ms(self) -> float:
+        return 1000 * self.worker_cpu / self.observations
+
+    @property
+    def per_worker_cpu_second(self) -> float:
+        return self.observations / self.worker_cpu
+
+    def line(self) -> str:
+        n = self.observations
+        return (
+            f"{self.rate:4.0f}/s; worker CPU {self.worker_ms:.2f} ms/obs"
+            f" ({self.per_worker_cpu_second:.0f} obs per worker-CPU-second), simulator"
+            f" {1000 * self.simulator_cpu / n:.2f} ms/obs, whole machine"
+            f" {1000 * self.machine_cpu / n:.2f} CPU-ms/obs"
+        )
+
+
+@contextmanager
+def timed(observations: int, simulator_pid: int, into: list[Phase]) -> Iterator[None]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    sim, machine = _tree_cpu(simulator_pid), _machine_busy()
+    yield
+    into.append(
+        Phase(
+            observations,
+            time.perf_counter() - wall,
+            time.process_time() - cpu,
+            _tree_cpu(simulator_pid) - sim,
+            _machine_busy() - machine,
+        )
+    )
 
 
 def throughput(products: int, runs: int) -> None:
-    rates: list[tuple[float, float]] = []
-    with simulator() as url:
+    end_to_end: list[Phase] = []
+    instant: list[Phase] = []
+    with simulator() as (url, pid):
         env = {
             "OXYLABS_USERNAME": "sim-user",
             "OXYLABS_PASSWORD": "sim-pass",
@@ -122,40 +197,59 @@ def throughput(products: int, runs: int) -> None:
         }
         for run in range(runs):
             with scratch_app(**env):
-                rates.append(_one_throughput_run(products, run))
-    for name, values in (("end to end", [r[0] for r in rates]), ("instant", [r[1] for r in rates])):
-        spread = statistics.stdev(values) if len(values) > 1 else 0.0
-        print(
-            f"{name}: median {statistics.median(values):.0f}/s, min {min(values):.0f}, "
-            f"max {max(values):.0f}, stdev {spread:.0f} ({runs} runs of {products})"
-        )
+                _one_throughput_run(products, run, pid, end_to_end, instant)
+    for name, phases in (("end to end", end_to_end), ("instant provider", instant)):
+        _summary(name, phases, products)
 
 
-def _one_throughput_run(products: int, run: int) -> tuple[float, float]:
-    """(end-to-end rate over HTTP, rate with the results already fetched) for one run."""
-    ids = _link_products(products, run)
+def _summary(name: str, phases: list[Phase], products: int) -> None:
+    rates = [phase.rate for phase in phases]
+    cpu = [phase.worker_ms for phase in phases]
+    spread = statistics.stdev(rates) if len(rates) > 1 else 0.0
+    print(
+        f"{name}: median {statistics.median(rates):.0f}/s, min {min(rates):.0f},"
+        f" max {max(rates):.0f}, stdev {spread:.0f} ({len(rates)} runs of {products});"
+        f" worker CPU median {statistics.median(cpu):.2f} ms/obs"
+        f" = {1000 / statistics.median(cpu):.0f} obs per worker-CPU-second"
+        f" (min {min(cpu):.2f}, max {max(cpu):.2f})"
+    )
+
+
+def _one_throughput_run(
+    products: int, run: int, simulator_pid: int, end_to_end: list[Phase], instant: list[Phase]
+) -> None:
+    """One end-to-end collection over HTTP and one with the results fetched beforehand."""
     provider = _provider()
-    started = time.perf_counter()
-    submit_products(ids, provider, utcnow())  # one batch, as a scheduled poll would
-    _collect_all(provider, products)
-    end_to_end = products / (time.perf_counter() - started)
+    ids = _link_products(products, f"bench-{run}-e2e")
+    with timed(products, simulator_pid, end_to_end):
+        submit_products(ids, provider, utcnow())  # one batch, as a scheduled poll would
+        _collect_all(provider, products)
 
-    # The same tickets again, their results fetched first: what the worker itself costs.
-    db.session.execute(text("DELETE FROM observation"))
-    db.session.execute(text("UPDATE scrape_job SET state = 'pending'"))
-    db.session.commit()
-    jobs = db.session.execute(text("SELECT provider_job_id FROM scrape_job")).scalars().all()
+    # Fresh products (no price changes yet, like the first set), their results fetched
+    # first: what the worker itself costs, as with an instant Oxylabs.
+    ids = _link_products(products, f"bench-{run}-instant")
+    submit_products(ids, provider, utcnow())
+    jobs = db.session.scalars(
+        select(ScrapeJob.provider_job_id).where(ScrapeJob.state == "pending")
+    ).all()
     client = provider._client  # type: ignore[attr-defined]
-    replay = ReplayProvider({job: client.fetch_result(job) for job in jobs})
-    started = time.perf_counter()
-    _collect_all(replay, products)
-    instant = products / (time.perf_counter() - started)
-    print(f"  run {run + 1}: end to end {end_to_end:.0f}/s; instant provider {instant:.0f}/s")
-    return end_to_end, instant
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replay = ReplayProvider(dict(zip(jobs, pool.map(client.fetch_result, jobs), strict=True)))
+    with timed(products, simulator_pid, instant):
+        _collect_all(replay, products)
+    print(f"  run {run + 1} end to end: {end_to_end[-1].line()}")
+    print(f"  run {run + 1} instant:    {instant[-1].line()}")
 
 
-def _link_products(products: int, run: int) -> list[int]:
-    shop = Shop(domain=f"bench-{run}.myshopify.com")
+def _link_products(products: int, name: str) -> list[int]:
+    """A shop that prices in USD with auto-push within 50%, and `products` linked variants
+    priced at 100.00 in Shopify: each first observation proposes (or approves) a change."""
+    shop = Shop(
+        domain=f"{name}.myshopify.com",
+        currency="USD",
+        installed_at=utcnow(),
+        auto_push_tolerance_percent=Decimal("50"),
+    )
     db.session.add(shop)
     db.session.flush()
     db.session.add_all(
@@ -163,13 +257,15 @@ def _link_products(products: int, run: int) -> list[int]:
             shop_id=shop.id,
             asin=f"B{n:09d}",
             marketplace="com",
-            shopify_product_gid=f"gid://shopify/Product/{n + 1}",
-            shopify_variant_gid=f"gid://shopify/ProductVariant/{n + 1}",
+            shopify_product_gid=f"gid://shopify/Product/{shop.id}{n + 1}",
+            shopify_variant_gid=f"gid://shopify/ProductVariant/{shop.id}{n + 1}",
+            shopify_price=Decimal("100.00"),
         )
         for n in range(products)
     )
     db.session.commit()
-    return list(db.session.scalars(select(Product.id).order_by(Product.id)))
+    statement = select(Product.id).where(Product.shop_id == shop.id).order_by(Product.id)
+    return list(db.session.scalars(statement))
 
 
 def _collect_all(provider: Provider, products: int) -> None:
@@ -257,11 +353,14 @@ def _explain(batch: int) -> None:
     compiled = statement.compile(db.engine)
     connection = db.session.connection()
     plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params)
-    plan = plan.scalars()
     print("EXPLAIN of the claim:")
-    for line in plan:
+    for line in plan.scalars():
         print(f"  {line}")
     db.session.rollback()
+
+
+def _no_pricing(pairs: Sequence[tuple[int, int]]) -> None:
+    """Stands in for pricing's hook when measuring ingest alone."""
 
 
 def main() -> None:
@@ -273,7 +372,7 @@ def main() -> None:
     one.add_argument(
         "--without-pricing",
         action="store_true",
-        help="measure ingest alone: skip pricing's on_observation hook after each commit",
+        help="measure ingest alone: skip pricing's on_observations hook after each commit",
     )
     two = sub.add_parser("claim")
     two.add_argument("--linked", type=int, default=1_000_000)
@@ -282,7 +381,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.bench == "throughput":
         if args.without_pricing:
-            ingest_service.on_observation = lambda product_id, observation_id: None
+            ingest_service.notify_pricing = _no_pricing
         throughput(args.products, args.runs)
     else:
         claim(args.linked, args.claims, args.batch)
