@@ -76,11 +76,14 @@ def get_settings() -> ResponseReturnValue:
 
 @bp.patch("/shop/settings")
 @operation(
-    summary="Change the pricing rules (preview=true lists what would change, applying nothing)",
+    summary=(
+        "Change the pricing rules (preview=true lists what would change, applying nothing); "
+        "a big shop is repriced by a job (202)"
+    ),
     tags=["pricing"],
     parameters=[_PREVIEW],
     request=SETTINGS_PATCH_REQUEST,
-    responses={200: SETTINGS_SCHEMA, **_ERRORS},
+    responses={200: SETTINGS_SCHEMA, 202: SETTINGS_SCHEMA, **_ERRORS},
 )
 @session_required
 def patch_settings() -> ResponseReturnValue:
@@ -90,12 +93,15 @@ def patch_settings() -> ResponseReturnValue:
         rules, action = settings_service.parse_patch(shop, body)
     except SettingsError as error:
         raise _invalid(error) from None
-    changes = settings_service.preview_rules(shop, rules)
     if request.args.get("preview", "").lower() in ("1", "true", "yes"):
+        changes = settings_service.preview_rules(shop, rules)
         answer = settings_service.settings_json(shop)
         return jsonify(preview=True, settings=answer, changes=changes)
-    settings_service.apply_rules(shop, rules, action, actor=_actor(), now=utcnow())
-    return jsonify(preview=False, settings=settings_service.settings_json(shop), changes=changes)
+    applied = settings_service.apply_rules(shop, rules, action, actor=_actor(), now=utcnow())
+    answer = settings_service.settings_json(shop)
+    if applied.repricing == "queued":
+        return jsonify(preview=False, repricing="queued", settings=answer), 202
+    return jsonify(preview=False, repricing="done", settings=answer, changes=applied.changes)
 
 
 @bp.patch("/products/<int:product_id>")

@@ -19,6 +19,10 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "auto_push_tolerance_percent": {"type": ["string", "null"]},
         "out_of_stock_action": {"enum": ["none", "zero_inventory"]},
         "preview": {"type": "boolean"},
+        "repricing": {
+            "enum": ["done", "queued"],
+            "description": "done: repriced in the request; queued: a job reprices the shop",
+        },
         "settings": {"type": "object"},
         "changes": {"type": "array", "items": {"type": "object"}},
     },

@@ -53,6 +53,19 @@ def installed() -> ColumnElement[bool]:
     return Shop.installed_at.is_not(None) & Shop.uninstalled_at.is_(None)
 
 
+@job(
+    "default",
+    timeout=3600,
+    retry_intervals=(60, 300),
+    job_id=lambda shop_id, actor: f"reprice-shop-{shop_id}",
+)
+def reprice_shop(shop_id: int, actor: str) -> int:
+    # Imported here: settings_service enqueues this job, so it imports this module first.
+    from app.pricing.settings_service import reprice_shop as reprice_all
+
+    return reprice_all(shop_id, actor=actor)
+
+
 def enqueue_missed_pushes(now: datetime) -> int:
     """Periodic: installed shops with approved changes older than the sweep delay get a push."""
     shops = list(

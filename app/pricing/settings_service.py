@@ -1,18 +1,26 @@
-"""Changing the rules: preview what would change, or apply and reprice every product at once."""
+"""Changing the rules: preview what would change, or apply and reprice every product.
+
+A shop of up to ``INLINE_REPRICE_LIMIT`` products is repriced inside the request, so the
+merchant sees the new prices at once; a bigger one gets its rules committed and a job that
+reprices ``REPRICE_CHUNK`` products per transaction, so no request holds thousands of row
+locks or runs past the web worker's timeout.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Observation, Product, Shop
 from app.models.shop import OUT_OF_STOCK_ACTIONS
+from app.models.types import utcnow
 from app.pricing import jobs
 from app.pricing.change_service import commit_and_publish, money
 from app.pricing.preview import PreviewInput, preview
@@ -21,6 +29,8 @@ from app.pricing.rounding import Rounding
 from app.pricing.rules import PricingRules, ProductOverrides, Quote
 from app.pricing.service import lock_product, reprice
 
+INLINE_REPRICE_LIMIT = 500
+REPRICE_CHUNK = 200
 DECIMALS = ("markup_percent", "fixed_addon", "min_margin_percent", "auto_push_tolerance_percent")
 FIELDS = (*DECIMALS, "rounding", "compare_at_from_list_price", "out_of_stock_action")
 
@@ -89,8 +99,11 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
     return rules, action
 
 
-def latest_observations(shop_id: int) -> list[tuple[Product, Observation]]:
-    """Each product of the shop with its newest trusted observation (one query)."""
+def latest_observations(
+    shop_id: int, product_ids: Sequence[int] | None = None
+) -> list[tuple[Product, Observation]]:
+    """Each product of the shop (or those of ``product_ids``) with its newest trusted
+    observation (one query)."""
     rank = (
         func.row_number()
         .over(
@@ -99,11 +112,12 @@ def latest_observations(shop_id: int) -> list[tuple[Product, Observation]]:
         )
         .label("rank")
     )
-    ranked = (
-        select(Observation.id, rank)
-        .where(Observation.shop_id == shop_id, Observation.quarantined.is_(False))
-        .subquery()
+    trusted = select(Observation.id, rank).where(
+        Observation.shop_id == shop_id, Observation.quarantined.is_(False)
     )
+    if product_ids is not None:
+        trusted = trusted.where(Observation.product_id.in_(product_ids))
+    ranked = trusted.subquery()
     rows = db.session.execute(
         select(Product, Observation)
         .join(Observation, Observation.product_id == Product.id)
@@ -135,10 +149,38 @@ def preview_rules(shop: Shop, new_rules: PricingRules) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class Applied:
+    """``done``: repriced in the request (``changes`` as the preview lists them);
+    ``queued``: the rules are stored and a job reprices the products."""
+
+    repricing: Literal["done", "queued"]
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
 def apply_rules(
     shop: Shop, rules: PricingRules, action: str, *, actor: str, now: datetime
-) -> list[int]:
-    """Store the rules and reprice every product at once; returns the products repriced."""
+) -> Applied:
+    """Store the rules and reprice every product: at once for a small shop, else in a job."""
+    count = db.session.scalar(select(func.count(Product.id)).where(Product.shop_id == shop.id))
+    if (count or 0) > INLINE_REPRICE_LIMIT:
+        _store_rules(shop, rules, action)
+        db.session.commit()
+        jobs.reprice_shop.enqueue(shop.id, actor)
+        return Applied("queued")
+    changes = preview_rules(shop, rules)
+    _store_rules(shop, rules, action)
+    approved = False
+    for product, observation in latest_observations(shop.id):
+        lock_product(product.id)
+        approved = reprice(shop, product, observation, actor=actor, now=now).approved or approved
+    commit_and_publish()
+    if approved:
+        jobs.push_shop_changes.enqueue(shop.id)
+    return Applied("done", changes)
+
+
+def _store_rules(shop: Shop, rules: PricingRules, action: str) -> None:
     shop.markup_percent = rules.markup_percent
     shop.fixed_addon = rules.fixed_addon
     shop.rounding = rules.rounding.value
@@ -146,17 +188,53 @@ def apply_rules(
     shop.min_margin_percent = rules.min_margin_percent
     shop.auto_push_tolerance_percent = rules.auto_push_tolerance_percent
     shop.out_of_stock_action = action
-    changed, approved = [], False
-    for product, observation in latest_observations(shop.id):
-        lock_product(product.id)
-        outcome = reprice(shop, product, observation, actor=actor, now=now)
-        approved = approved or outcome.approved
-        if outcome.change is not None:
-            changed.append(product.id)
-    commit_and_publish()
-    if approved:
-        jobs.push_shop_changes.enqueue(shop.id)
-    return changed
+
+
+def reprice_shop(shop_id: int, *, actor: str, chunk: int | None = None) -> int:
+    """Reprice every product of the shop, ``chunk`` (default ``REPRICE_CHUNK``) per
+    transaction; returns the changes made.
+
+    If the rules changed while it ran (the merchant saved again and this job, already
+    started, could not be queued twice), the products done first saw the old rules: it
+    goes round again with the new ones.
+    """
+    made = 0
+    while True:
+        shop = db.session.get(Shop, shop_id)
+        if shop is None or not shop.is_installed:
+            return made
+        started_with = shop_rules(shop)
+        made += _reprice_chunks(shop_id, actor=actor, chunk=chunk or REPRICE_CHUNK)
+        shop = db.session.get(Shop, shop_id)
+        if shop is None or shop_rules(shop) == started_with:
+            return made
+
+
+def _reprice_chunks(shop_id: int, *, actor: str, chunk: int) -> int:
+    made, last_id = 0, 0
+    while True:
+        ids = list(
+            db.session.scalars(
+                select(Product.id)
+                .where(Product.shop_id == shop_id, Product.id > last_id)
+                .order_by(Product.id)
+                .limit(chunk)
+            )
+        )
+        if not ids:
+            return made
+        last_id = ids[-1]
+        shop = db.session.get(Shop, shop_id)
+        assert shop is not None  # checked by reprice_shop; deleting a shop cascades here
+        now, approved = utcnow(), False
+        for product, observation in latest_observations(shop_id, ids):
+            lock_product(product.id)
+            outcome = reprice(shop, product, observation, actor=actor, now=now)
+            approved = approved or outcome.approved
+            made += outcome.change is not None
+        commit_and_publish()
+        if approved:
+            jobs.push_shop_changes.enqueue(shop_id)  # pushes start while the rest is repriced
 
 
 def update_product(
