@@ -139,3 +139,33 @@ PRODUCT_PRICING_SCHEMA: dict[str, Any] = {
     "required": ["id", "pricing"],
     "properties": {"id": {"type": "integer"}, "pricing": PRICING_SUMMARY_SCHEMA},
 }
+
+TRANSITION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["from", "to", "actor", "at"],
+    "properties": {
+        "from": {"type": ["string", "null"], "description": "null for the change's creation"},
+        "to": {"type": "string"},
+        "actor": {"type": "string", "description": "the Shopify user id, or auto"},
+        "at": {"type": "string", "format": "date-time"},
+        "detail": {"type": ["object", "null"]},
+    },
+}
+
+CHANGE_WITH_TRANSITIONS_SCHEMA: dict[str, Any] = {
+    **CHANGE_SCHEMA,
+    "required": [*CHANGE_SCHEMA["required"], "transitions"],
+    "properties": {
+        **CHANGE_SCHEMA["properties"],
+        "transitions": {"type": "array", "items": TRANSITION_SCHEMA},
+    },
+}
+
+CHANGE_LIST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["items", "next_cursor"],
+    "properties": {
+        "items": {"type": "array", "items": CHANGE_WITH_TRANSITIONS_SCHEMA},
+        "next_cursor": {"type": ["string", "null"]},
+    },
+}
