@@ -7,6 +7,7 @@ automatically if the shop's tolerance allows, commit, publish, and only then enq
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from app.pricing.change_service import commit_and_publish, move, record_created
 from app.pricing.idempotency import idempotency_key
 from app.pricing.inventory_service import stock_action_needed
 from app.pricing.quote_service import latest_observation, quote_product, rule_snapshot, shop_rules
-from app.pricing.rules import Quote, may_auto_push
+from app.pricing.rules import PricingRules, Quote, may_auto_push
 from app.pricing.state import (
     AUTO_ACTOR,
     ChangeRef,
@@ -116,6 +117,37 @@ def reprice(
     ``refs`` are the product's changes as ``_refs`` reads them, when the caller locked and
     read them already (for many products in one query); by default they are read here.
     """
+    settled = _settle(shop, product, observation, actor=actor, now=now, refs=refs)
+    if isinstance(settled, Repriced):
+        return settled
+    db.session.flush()  # frees the open-change slot before the insert
+    if settled is None:
+        return Repriced(None, False)
+    snapshot = rule_snapshot(settled.rules, settled.result)
+    change = _insert(shop, product, observation, settled.result, snapshot, now)
+    db.session.flush()
+    return _created(change, product, settled, actor=actor, now=now)
+
+
+@dataclass(frozen=True)
+class _Proposal:
+    """A quote that becomes a new change once the session is flushed."""
+
+    rules: PricingRules
+    result: Quote
+
+
+def _settle(
+    shop: Shop,
+    product: Product,
+    observation: Observation,
+    *,
+    actor: str,
+    now: datetime,
+    refs: list[tuple[PriceChange, ChangeRef]] | None,
+) -> Repriced | _Proposal | None:
+    """Quote and supersede what the quote displaces: the outcome when nothing more is to be
+    done, None when only the supersessions are, or the change to insert after a flush."""
     rules = shop_rules(shop)
     result = quote_product(shop, product, observation, rules)
     refs = _refs(product) if refs is None else refs
@@ -135,13 +167,17 @@ def reprice(
     for change, _ in refs:
         if change.id in displaced:
             move(change, S.SUPERSEDED, actor=actor, now=now, detail={"reason": why})
-    db.session.flush()  # frees the open-change slot before the insert
     if result.proposed_price is None or unchanged:
-        return Repriced(None, False)
-    change = _insert(shop, product, observation, result, rule_snapshot(rules, result), now)
-    db.session.flush()
+        return None
+    return _Proposal(rules, result)
+
+
+def _created(
+    change: PriceChange, product: Product, proposal: _Proposal, *, actor: str, now: datetime
+) -> Repriced:
+    """Audit a change just inserted (flushed) and approve it when the tolerance allows."""
     record_created(change, actor=actor, now=now)
-    approved = may_auto_push(result, product.shopify_price, rules)
+    approved = may_auto_push(proposal.result, product.shopify_price, proposal.rules)
     if approved:
         move(change, S.APPROVED, actor=AUTO_ACTOR, now=now, detail={"reason": "within_tolerance"})
     return Repriced(change, approved)
@@ -158,6 +194,7 @@ def _insert(
     result: Quote,
     rules_snapshot: dict[str, object],
     now: datetime,
+    key: str | None = None,
 ) -> PriceChange:
     assert result.proposed_price is not None
     change = PriceChange(
@@ -171,7 +208,7 @@ def _insert(
         currency=shop.currency or observation.currency or "XXX",
         rule=rules_snapshot,
         held_reason=_reason(result),
-        idempotency_key=_free_key(shop, product, result, observation),
+        idempotency_key=key or _free_key(shop, product, result, observation),
         attempts=0,
         created_at=now,
         updated_at=now,
@@ -207,12 +244,14 @@ __all__ = [
 
 
 def _reprice_observed(
-    product: Product,
-    observation_id: int,
-    now: datetime,
-    refs: list[tuple[PriceChange, ChangeRef]] | None = None,
+    product: Product, observation_id: int, now: datetime
 ) -> tuple[Shop, Observation, Repriced]:
     """The repricing one trusted observation asks for, on a locked product (no commit)."""
+    shop, observation = _observed(product, observation_id)
+    return shop, observation, reprice(shop, product, observation, actor=AUTO_ACTOR, now=now)
+
+
+def _observed(product: Product, observation_id: int) -> tuple[Shop, Observation]:
     observation = db.session.get(Observation, observation_id)
     if observation is None or observation.product_id != product.id:
         raise ValueError(f"observation {observation_id} does not belong to product {product.id}")
@@ -220,15 +259,15 @@ def _reprice_observed(
         raise ValueError(f"observation {observation_id} is quarantined; it prices nothing")
     shop = db.session.get(Shop, product.shop_id)
     assert shop is not None  # product.shop_id is a foreign key
-    outcome = reprice(shop, product, observation, actor=AUTO_ACTOR, now=now, refs=refs)
-    return shop, observation, outcome
+    return shop, observation
 
 
 def on_observations(pairs: Sequence[tuple[int, int]]) -> None:
     """``on_observation`` for a chunk of (product id, observation id): one transaction.
 
-    The products are locked in id order (two chunks never wait on each other in a cycle), each
-    observation is repriced exactly as ``on_observation`` does it, in the order given, then one
+    The products are locked in id order (two chunks never wait on each other in a cycle) and
+    each observation is repriced as ``on_observation`` does it, each product's in the order
+    given; the reads and inserts of a round of distinct products are made together. Then one
     commit, the events, and the pushes (one per shop) and stock syncs it calls for.
     """
     if not pairs:
@@ -240,26 +279,93 @@ def on_observations(pairs: Sequence[tuple[int, int]]) -> None:
     db.session.scalars(
         select(Shop).where(Shop.id.in_({p.shop_id for p in products.values()}))
     ).all()
-    prefetched = _refs_of(list(products.values()))
     push_shops: set[int] = set()
     stock_syncs: list[int] = []
-    for product_id, observation_id in pairs:
-        product = products.get(product_id)
-        if product is None:
-            continue  # unlinked since the observation was stored, as on_observation skips it
-        # A product's second observation in the chunk must see the change its first made.
-        refs = prefetched.pop(product_id, None)
-        shop, observation, outcome = _reprice_observed(product, observation_id, now, refs)
-        if outcome.approved:
-            push_shops.add(shop.id)
-        # Decided before the commit, from the values it commits (no reload per row after it).
-        if stock_action_needed(shop, product, observation.availability):
-            stock_syncs.append(product.id)
+    for round_pairs in _rounds(pairs):
+        live = [(products[p], o) for p, o in round_pairs if p in products]  # others unlinked
+        approved, syncs = _reprice_round(live, now)
+        push_shops |= approved
+        stock_syncs += syncs
     commit_and_publish()
     for shop_id in sorted(push_shops):
         jobs.push_shop_changes.enqueue(shop_id)
     for product_id in dict.fromkeys(stock_syncs):
         jobs.sync_inventory.enqueue(product_id)
+
+
+def _rounds(pairs: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The pairs cut into rounds holding each product at most once, each in the given order:
+    a product's second observation must see the change its first one made."""
+    rounds: list[list[tuple[int, int]]] = []
+    seen: Counter[int] = Counter()
+    for pair in pairs:
+        index = seen[pair[0]]
+        seen[pair[0]] += 1
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(pair)
+    return rounds
+
+
+def _reprice_round(live: list[tuple[Product, int]], now: datetime) -> tuple[set[int], list[int]]:
+    """``reprice`` for distinct products, with one read, one flush and one insert for all;
+    the shops whose changes were approved, and the products whose stock needs syncing."""
+    refs = _refs_of([product for product, _ in live])
+    proposals: list[tuple[Shop, Product, Observation, _Proposal]] = []
+    stock_syncs: list[int] = []
+    for product, observation_id in live:
+        shop, observation = _observed(product, observation_id)
+        settled = _settle(
+            shop, product, observation, actor=AUTO_ACTOR, now=now, refs=refs[product.id]
+        )
+        if isinstance(settled, _Proposal):
+            proposals.append((shop, product, observation, settled))
+        # Decided before the commit, from the values it commits (no reload per row after it).
+        if stock_action_needed(shop, product, observation.availability):
+            stock_syncs.append(product.id)
+    db.session.flush()  # frees the open-change slots before the inserts
+    keys = _free_keys([(shop, product, p.result, obs) for shop, product, obs, p in proposals])
+    changes = [
+        _insert(shop, product, obs, p.result, rule_snapshot(p.rules, p.result), now, key)
+        for (shop, product, obs, p), key in zip(proposals, keys, strict=True)
+    ]
+    db.session.flush()
+    approved = set()
+    for (shop, product, _, proposal), change in zip(proposals, changes, strict=True):
+        if _created(change, product, proposal, actor=AUTO_ACTOR, now=now).approved:
+            approved.add(shop.id)
+    return approved, stock_syncs
+
+
+def _free_keys(wanted: list[tuple[Shop, Product, Quote, Observation]]) -> list[str]:
+    """``_free_key`` for many changes with one lookup per suffix tried (nearly always one)."""
+    chosen: list[str | None] = [None] * len(wanted)
+    taken: set[str] = set()
+    for suffix in ["", *(f"-{attempt}" for attempt in range(1, 99))]:
+        candidates = {
+            i: _key(*change, suffix) for i, change in enumerate(wanted) if chosen[i] is None
+        }
+        if not candidates:
+            break
+        lookup = select(PriceChange.idempotency_key).where(
+            PriceChange.idempotency_key.in_(list(candidates.values()))
+        )
+        taken.update(db.session.scalars(lookup))
+        for i, key in candidates.items():
+            if key not in taken:
+                chosen[i] = key
+                taken.add(key)
+    if None in chosen:
+        product = wanted[chosen.index(None)][1]
+        raise RuntimeError(f"no free idempotency key for product {product.id}")
+    return [key for key in chosen if key is not None]
+
+
+def _key(shop: Shop, product: Product, result: Quote, observation: Observation, suffix: str) -> str:
+    assert result.proposed_price is not None  # only priced quotes become changes
+    return idempotency_key(
+        shop.id, product.shopify_variant_gid, result.proposed_price, f"{observation.id}{suffix}"
+    )
 
 
 def _lock_products(product_ids: set[int]) -> dict[int, Product]:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.broker import current_broker
 from app.extensions import db
 from app.models import PriceChange, PriceChangeEvent, Product, Shop
+from app.pricing.idempotency import idempotency_key
 from app.pricing.service import on_observation, on_observations
 from app.realtime.events import events_after
 from tests.integration.factories import make_observation, make_product, make_shop
@@ -214,3 +215,27 @@ def test_an_observation_of_another_product_is_refused_and_nothing_is_committed(
         on_observations([scenario.pairs[0], (scenario.products[first].id, wrong)])
     db.session.rollback()
     assert db.session.scalar(select(PriceChange.id)) is None
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["single", "chunk"])
+def test_the_same_quote_from_the_same_observation_again_gets_a_key_of_its_own(
+    app: Flask, batch: bool
+) -> None:
+    scenario = Scenario(_shop(f"again-{batch}"))
+    index = scenario.product(shopify_price=Decimal("20.00"))
+    observation_id = scenario.observe(index, "19.99")
+    product = scenario.products[index]
+    db.session.commit()
+    on_observation(product.id, observation_id)
+    first = db.session.scalars(select(PriceChange)).one()
+    first.state = "superseded"  # as if a rule went and came back
+    db.session.commit()
+    if batch:
+        on_observations([(product.id, observation_id)])
+    else:
+        on_observation(product.id, observation_id)
+    again = db.session.scalars(select(PriceChange).where(PriceChange.id != first.id)).one()
+    shop_id, variant = scenario.shop.id, product.shopify_variant_gid
+    price = Decimal("25.99")
+    assert first.idempotency_key == idempotency_key(shop_id, variant, price, observation_id)
+    assert again.idempotency_key == idempotency_key(shop_id, variant, price, f"{observation_id}-1")
