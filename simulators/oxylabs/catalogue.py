@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
 
 ASIN_PATTERN = re.compile(r"^[A-Z0-9]{10}$")
 
@@ -61,6 +66,39 @@ _COLOURS = ("Black", "Orange", "Silver", "Blue", "Green", "Red")
 _SELLERS = ("Rack Attack", "Spreetail", "Outland USA", "Alpine East", "Backcountry", "ReRack")
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _LOOKBACK_BUCKETS = 96
+
+
+#: Memo sizes: a product is ~1 KB, a parsed page ~20 KB of Python objects.
+_PRODUCTS_REMEMBERED = 50_000
+_PAGES_REMEMBERED = 5_000
+
+T = TypeVar("T")
+
+
+class Memo(Generic[T]):
+    """A bounded, thread-safe memo of pure answers; the least recently used go first."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"a memo needs room for at least one answer, got {size}")
+        self._size = size
+        self._answers: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = compute()  # outside the lock: two threads may compute the same pure answer
+        with self._lock:
+            self._answers[key] = answer
+            if len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return answer
+
+    def __len__(self) -> int:
+        return len(self._answers)
 
 
 class StockState(StrEnum):
@@ -115,11 +153,23 @@ class Catalogue:
         self.seed = seed
         self.price_period_seconds = price_period_seconds
         self.dead_asins = dead_asins
+        # Everything here is a pure function of its arguments and this catalogue's settings,
+        # so answers are memoised per catalogue (a config change makes a new catalogue):
+        # an ASIN's page costs hundreds of hashes, and the simulator must stay "instant".
+        self._products = lru_cache(maxsize=_PRODUCTS_REMEMBERED)(self._product)
+        self.pages: Memo[Any] = Memo(_PAGES_REMEMBERED)
 
     def is_dead(self, asin: str) -> bool:
         return asin in self.dead_asins or not ASIN_PATTERN.match(asin)
 
+    def bucket(self, at: datetime) -> int:
+        """The price period `at` falls in: nothing moves within one."""
+        return int(at.timestamp() // self.price_period_seconds)
+
     def product(self, asin: str) -> Product:
+        return self._products(asin)
+
+    def _product(self, asin: str) -> Product:
         brand = self._pick(_BRANDS, "brand", asin)
         noun = self._pick(_NOUNS, "noun", asin)
         colour = self._pick(_COLOURS, "colour", asin)
@@ -151,7 +201,7 @@ class Catalogue:
         if shown not in USD_RATE:
             raise ValueError(f"unsupported currency {shown!r}")
         product = self.product(asin)
-        bucket = int(at.timestamp() // self.price_period_seconds)
+        bucket = self.bucket(at)
         factor = self._price_factor(asin, marketplace, bucket)
         price = _money(product.base_price_usd * factor * USD_RATE[shown], shown)
         state, quantity = self._stock(asin, marketplace, bucket)

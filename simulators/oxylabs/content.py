@@ -47,6 +47,23 @@ def product_content(
     autoselect_variant: bool,
     at: datetime,
 ) -> JSON:
+    """The parsed page; the same for every moment of one price period and day (delivery
+    dates are days from `at`), so it is computed once per catalogue and treated as frozen."""
+    key = ("page", asin, domain, currency, autoselect_variant, catalogue.bucket(at), at.date())
+    page: JSON = catalogue.pages.get(
+        key, lambda: _page(catalogue, asin, domain, currency, autoselect_variant, at)
+    )
+    return page
+
+
+def _page(
+    catalogue: Catalogue,
+    asin: str,
+    domain: str,
+    currency: str | None,
+    autoselect_variant: bool,
+    at: datetime,
+) -> JSON:
     product = catalogue.product(asin)
     offer = catalogue.offer(asin, domain, currency, at)
     content = _common(catalogue, product, offer, amazon_url(asin, domain, autoselect_variant))
