@@ -105,6 +105,13 @@ class OxylabsClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._session = session or requests.Session()
+        # Proxies and CA bundle come from the environment once, here, not on every call:
+        # requests' per-call lookups cost more than a result fetch from a nearby server.
+        self._environment = {
+            url: self._session.merge_environment_settings(url, {}, None, None, None)
+            for url in (self._realtime_url, self._data_url)
+        }
+        self._session.trust_env = False
 
     def realtime(
         self, asin: str, marketplace: str, geo_location: str | None, currency: str
@@ -181,6 +188,7 @@ class OxylabsClient:
                     json=payload,
                     auth=self._auth,
                     timeout=(self._connect_timeout, read_timeout),
+                    **self._transport(url),
                 )
             except _TRANSIENT_TRANSPORT as error:
                 last = RetryableError(f"Oxylabs could not be reached ({method} {url}): {error}")
@@ -195,6 +203,13 @@ class OxylabsClient:
             last = failure
         assert last is not None
         raise last
+
+    def _transport(self, url: str) -> dict[str, Any]:
+        base = self._realtime_url if url == self._realtime_url else self._data_url
+        settings = self._environment[base]
+        # A CA bundle matters to TLS only; naming one for plain HTTP would only cost a stat.
+        verify = settings["verify"] if url.startswith("https://") else True
+        return {"proxies": settings["proxies"], "verify": verify, "cert": settings["cert"]}
 
     def _delay(self, attempt: int, error: RetryableError) -> float:
         ceiling = min(self._backoff_cap, self._backoff_base * 2**attempt)

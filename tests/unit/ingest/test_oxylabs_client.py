@@ -303,3 +303,51 @@ def test_constructor_names_the_bad_setting(overrides: dict[str, Any], wording: s
     }
     with pytest.raises(ValueError, match=wording):
         OxylabsClient(**{**settings, **overrides})
+
+
+class RecordingAdapter(requests.adapters.BaseAdapter):
+    """Answers 204 to everything and keeps what each request was sent with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str | None, Any, Any]] = []
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        self.sent.append((request.url, kwargs.get("verify"), kwargs.get("proxies")))
+        response = requests.Response()
+        response.status_code = 204
+        response.request = request
+        response._content = b""
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("data_url", "verify"), [(DATA, "/etc/pb-test-ca.pem"), ("http://sim.local:8701", True)]
+)
+def test_the_environment_is_read_once_and_a_ca_bundle_only_applies_to_tls(
+    monkeypatch: pytest.MonkeyPatch, data_url: str, verify: Any
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.test:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/pb-test-ca.pem")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = requests.Session()
+    adapter = RecordingAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    client = OxylabsClient(
+        username="user", password="pass1", realtime_url=REALTIME, data_url=data_url, session=session
+    )
+    monkeypatch.setenv("HTTPS_PROXY", "http://changed.test:1")
+    monkeypatch.setenv("HTTP_PROXY", "http://changed.test:1")
+    assert client.fetch_result(JOB_ID) is None
+    [(url, sent_verify, proxies)] = adapter.sent
+    assert url == f"{data_url}/v1/queries/{JOB_ID}/results"
+    assert sent_verify == verify
+    assert set(proxies.values()) == {"http://proxy.test:3128"}
