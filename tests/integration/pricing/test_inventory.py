@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Product, Shop
 from app.pricing import inventory_service
 from app.pricing.inventory_service import sync_inventory
-from app.pricing.service import on_observation
+from app.pricing.service import on_observation, on_observations
 from app.realtime.events import events_after
 from tests.integration.factories import make_observation
 from tests.integration.pricing.conftest import T0, LiveShopify, linked_shop
@@ -222,3 +222,16 @@ def test_switching_the_action_off_still_gives_back_what_was_set_aside(
     _observe(product, "in_stock", 2)
     assert _run_queued_sync(product) == "restored"
     assert _stock(shopify, shop, product) == {first: 7, second: 3}
+
+
+def test_the_chunk_hook_ingest_calls_triggers_it_too(
+    stocked: Stocked, shopify: LiveShopify
+) -> None:
+    shop, product, (first, second) = stocked
+    observation = make_observation(
+        product, price=Decimal("50.00"), availability="out_of_stock", observed_at=T0
+    )
+    db.session.commit()
+    on_observations([(product.id, observation.id)])  # what ingest calls after its commit
+    assert _run_queued_sync(product) == "zeroed"
+    assert _stock(shopify, shop, product) == {first: 0, second: 0}
