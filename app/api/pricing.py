@@ -240,7 +240,3 @@ def _change_or_404(change_id: int) -> Any:
         raise ApiError(404, "change_not_found", f"No price change {change_id} in this shop.")
     return change
 
-
-# The read-only outbox routes live in their own module; importing it here registers them
-# with the blueprint whenever the pricing routes are.
-from app.api import pricing_changes  # noqa: E402, F401
