@@ -86,6 +86,7 @@ def periodic_tasks() -> tuple[PeriodicTask, ...]:
     from app.ingest.jobs import ingest_tick
     from app.pricing import jobs as pricing
     from app.shopify.token_jobs import enqueue_due_token_refreshes
+    from app.shopify.webhooks import requeue_waiting_deliveries
 
     return (
         PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),
@@ -93,6 +94,7 @@ def periodic_tasks() -> tuple[PeriodicTask, ...]:
         PeriodicTask("pricing-missed-pushes", timedelta(seconds=30), pricing.enqueue_missed_pushes),
         PeriodicTask("pricing-recover-pushing", timedelta(minutes=1), pricing.enqueue_recoveries),
         PeriodicTask("pricing-reconcile", timedelta(hours=6), pricing.enqueue_reconciliations),
+        PeriodicTask("webhook-sweep", timedelta(minutes=1), requeue_waiting_deliveries),
     )
 
 

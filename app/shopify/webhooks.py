@@ -1,12 +1,12 @@
 """`POST /webhooks`: every Shopify topic, verified, recorded once and processed in a job.
 
-The request only verifies, inserts the `WebhookEvent` row (its primary key, the webhook id,
-de-duplicates), stashes the raw body in Redis and enqueues `process_webhook(webhook_id)`;
-Shopify wants an answer within seconds and retries anything else. The body waits in Redis
-(`pricebridge:webhook:<id>`, 7 days) rather than in the job's arguments because RQ logs a
-job's arguments, and compliance payloads carry customer e-mails and phone numbers. A delivery
-whose row exists but whose job is gone (a Redis restart, or a failure after the commit that
-answered 5xx) is stashed and enqueued again when Shopify retries it.
+The request only verifies, inserts the `WebhookEvent` row with the body (its primary key, the
+webhook id, de-duplicates) and enqueues `process_webhook(webhook_id)`; Shopify wants an answer
+within seconds and retries anything else. The body waits on the row, in PostgreSQL, and is
+cleared once handled: not in Redis, whose restart would lose it, and not in the job's
+arguments, which RQ logs (compliance payloads carry customer e-mails and phone numbers).
+A delivery whose row waits but whose job is gone (a Redis restart, a crash between commit and
+enqueue) is enqueued again when Shopify retries it, and by the scheduler's sweep in any case.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Final
 
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 from rq.job import Job
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.broker import current_broker
@@ -44,7 +46,9 @@ bp = Blueprint("webhooks", __name__)
 
 # Product payloads carry at most 100 full variants; 2 MiB leaves room and bounds memory.
 MAX_BODY_BYTES: Final = 2 * 1024 * 1024
-PAYLOAD_TTL_SECONDS: Final = 7 * 24 * 3600
+# A delivery still waiting this long after it arrived has lost its job (a Redis restart).
+SWEEP_AFTER: Final = timedelta(minutes=2)
+SWEEP_BATCH: Final = 500
 _UNSAFE_JOB_ID_CHARS: Final = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -70,24 +74,15 @@ def receive_webhook() -> ResponseReturnValue:
             log.warning("webhook rejected: %s %s", rejected.reason, rejected.detail)
         return Response(rejected.reason, status=rejected.status, mimetype="text/plain")
     with bound(shop=delivery.shop_domain, job_id=webhook_job_id(delivery.webhook_id)):
-        if record_delivery(delivery):
-            _stash_and_enqueue(delivery.webhook_id, body)
+        if record_delivery(delivery, body):
+            process_webhook.enqueue(delivery.webhook_id)
             log.info("webhook %s %s accepted", delivery.topic, delivery.webhook_id)
         else:
-            _requeue_if_lost(delivery, body)
+            _requeue_if_lost(delivery)
     return Response(status=200)
 
 
-def payload_key(webhook_id: str) -> str:
-    return f"pricebridge:webhook:{webhook_id}"
-
-
-def _stash_and_enqueue(webhook_id: str, body: bytes) -> None:
-    current_broker().redis.set(payload_key(webhook_id), body, ex=PAYLOAD_TTL_SECONDS)
-    process_webhook.enqueue(webhook_id)
-
-
-def record_delivery(delivery: Delivery) -> bool:
+def record_delivery(delivery: Delivery, body: bytes) -> bool:
     """Insert the delivery's row and commit; False when the webhook id was already recorded.
 
     Insert-then-catch is ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike: a concurrent
@@ -101,6 +96,8 @@ def record_delivery(delivery: Delivery) -> bool:
             api_version=delivery.api_version,
             triggered_at=delivery.triggered_at,
             received_at=utcnow(),
+            # verify_delivery has parsed it as UTF-8 JSON already.
+            payload=body.decode("utf-8"),
         )
     )
     try:
@@ -111,22 +108,42 @@ def record_delivery(delivery: Delivery) -> bool:
     return True
 
 
-def _requeue_if_lost(delivery: Delivery, body: bytes) -> None:
+def _job_lost(webhook_id: str) -> bool:
+    return not Job.exists(webhook_job_id(webhook_id), connection=current_broker().redis)
+
+
+def _requeue_if_lost(delivery: Delivery) -> None:
     event = db.session.get(WebhookEvent, delivery.webhook_id)
-    lost = (
-        event is not None
-        and event.processed_at is None
-        and event.error is None
-        and not Job.exists(webhook_job_id(delivery.webhook_id), connection=current_broker().redis)
-    )
-    if lost:
+    waiting = event is not None and event.processed_at is None and event.error is None
+    if waiting and _job_lost(delivery.webhook_id):
         log.warning(
             "duplicate %s of an unprocessed delivery with no job: enqueued again",
             delivery.webhook_id,
         )
-        _stash_and_enqueue(delivery.webhook_id, body)
+        process_webhook.enqueue(delivery.webhook_id)
     else:
         log.info("duplicate webhook %s %s ignored", delivery.topic, delivery.webhook_id)
+
+
+def requeue_waiting_deliveries(now: datetime, *, older_than: timedelta = SWEEP_AFTER) -> int:
+    """Enqueue again every delivery still waiting for a job that no longer exists."""
+    waiting = db.session.scalars(
+        select(WebhookEvent.webhook_id)
+        .where(
+            WebhookEvent.processed_at.is_(None),
+            WebhookEvent.error.is_(None),
+            WebhookEvent.received_at < now - older_than,
+        )
+        .order_by(WebhookEvent.received_at)
+        .limit(SWEEP_BATCH)
+    ).all()
+    db.session.rollback()
+    lost = [webhook_id for webhook_id in waiting if _job_lost(webhook_id)]
+    for webhook_id in lost:
+        process_webhook.enqueue(webhook_id)
+    if lost:
+        log.warning("re-enqueued %d webhook deliveries whose jobs were lost", len(lost))
+    return len(lost)
 
 
 @job(
@@ -148,18 +165,16 @@ def process_webhook(webhook_id: str) -> str:
             outcome = "already processed"
         else:
             outcome = _run_handler(event)
-    current_broker().redis.delete(payload_key(webhook_id))
     return outcome
 
 
 def _run_handler(event: WebhookEvent) -> str:
     webhook_id, topic = event.webhook_id, event.topic
-    body = current_broker().redis.get(payload_key(webhook_id))
-    if body is None:
-        _record_error(webhook_id, "payload expired or lost before processing")
-        log.error("webhook %s %s: payload gone from Redis; not processed", topic, webhook_id)
+    if event.payload is None:
+        _record_error(webhook_id, "the delivery's body is missing; not processed")
+        log.error("webhook %s %s: body missing; not processed", topic, webhook_id)
         return "payload missing"
-    payload = parse_payload(body if isinstance(body, bytes) else body.encode())
+    payload = parse_payload(event.payload.encode("utf-8"))
     handler = handler_for(topic)
     if handler is None:
         log.info("no handler for topic %s: recorded and acknowledged", topic)
@@ -179,6 +194,7 @@ def _run_handler(event: WebhookEvent) -> str:
             raise  # RQ retries the job, then keeps it in the failed registry
     event.processed_at = utcnow()
     event.error = None
+    event.payload = None  # handled: keep no customer data longer than needed
     db.session.commit()
     log.info("webhook %s %s processed", topic, webhook_id)
     return "processed"

@@ -9,7 +9,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ from app.models import Shop, WebhookEvent
 from app.observability.logging import ContextFilter
 from app.shopify import webhook_handlers
 from app.shopify.webhook_handlers import ReceivedWebhook
-from app.shopify.webhooks import MAX_BODY_BYTES, webhook_job_id
+from app.shopify.webhooks import MAX_BODY_BYTES, requeue_waiting_deliveries, webhook_job_id
 from tests.integration.factories import make_shop
 from tests.support import FIXTURES, TEST_SHOPIFY_API_SECRET, load_fixture
 
@@ -325,6 +325,47 @@ def test_a_duplicate_of_a_delivery_whose_job_was_lost_is_enqueued_again(
     assert queued_job_ids() == [webhook_job_id("wh-lost")]
     run_webhook_jobs(app)
     assert [call.webhook_id for call in handled] == ["wh-lost"]
+
+
+def test_the_body_waits_on_the_row_and_is_cleared_once_handled(
+    app: Flask, client: FlaskClient
+) -> None:
+    body = fixture_body("customers/redact")
+    deliver(client, "customers/redact", body, webhook_id="wh-body")
+    waiting = event("wh-body")
+    assert waiting is not None
+    assert waiting.payload == body.decode()
+    run_webhook_jobs(app)
+    done = event("wh-body")
+    assert done is not None
+    assert done.processed_at is not None
+    assert done.payload is None
+
+
+def test_a_redis_restart_loses_no_delivery_the_sweep_enqueues_it_again(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook]
+) -> None:
+    body = fixture_body("shop/redact")
+    deliver(client, "shop/redact", body, webhook_id="wh-redis-restart")
+    deliver(client, "customers/redact", fixture_body("customers/redact"), webhook_id="wh-done")
+    run_webhook_jobs(app)
+    handled.clear()
+    deliver(client, "shop/redact", body, webhook_id="wh-redis-restart-2")
+    current_broker().redis.delete(*current_broker().redis.keys("rq:*"))  # Redis lost its jobs
+    assert queued_job_ids() == []
+    received = event("wh-redis-restart-2")
+    assert received is not None
+
+    # Too recent: the job may still be on its way.
+    assert requeue_waiting_deliveries(received.received_at + timedelta(seconds=30)) == 0
+    later = received.received_at + timedelta(minutes=3)
+    assert requeue_waiting_deliveries(later) == 1
+    assert requeue_waiting_deliveries(later) == 0  # its job now exists
+    run_webhook_jobs(app)
+    assert [call.webhook_id for call in handled] == ["wh-redis-restart-2"]
+    processed = event("wh-redis-restart-2")
+    assert processed is not None
+    assert processed.processed_at is not None
 
 
 def test_a_malformed_payload_is_recorded_as_an_error_and_not_retried(
