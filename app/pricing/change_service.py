@@ -8,6 +8,7 @@ never hears of a transition that was rolled back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from app.extensions import db
 from app.models import PriceChange, PriceChangeEvent
 from app.pricing.state import ChangeState, record_transition
-from app.realtime.events import publish_event
+from app.realtime.events import publish_events
 
 _PENDING = "pricebridge.pricing.events"
 
@@ -110,8 +111,12 @@ def commit_and_publish() -> None:
     """Commit, then publish the events of what was committed."""
     db.session.commit()
     pending = db.session.info.pop(_PENDING, [])
+    # One round trip per shop; each shop's events keep their order (and their seq numbers).
+    by_shop: dict[int, list[tuple[str, Mapping[str, Any]]]] = {}
     for shop_id, data in pending:
-        publish_event(shop_id, "price_change", data)
+        by_shop.setdefault(shop_id, []).append(("price_change", data))
+    for shop_id, events in by_shop.items():
+        publish_events(shop_id, events)
 
 
 def discard_pending() -> None:
