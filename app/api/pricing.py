@@ -239,4 +239,3 @@ def _change_or_404(change_id: int) -> Any:
     if change is None:
         raise ApiError(404, "change_not_found", f"No price change {change_id} in this shop.")
     return change
-
