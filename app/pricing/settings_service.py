@@ -25,9 +25,10 @@ from app.pricing import jobs
 from app.pricing.change_service import commit_and_publish, money
 from app.pricing.preview import PreviewInput, preview
 from app.pricing.quote_service import latest_observation, product_overrides, shop_rules
+from app.pricing.reprice_service import reprice
 from app.pricing.rounding import Rounding
 from app.pricing.rules import PricingRules, ProductOverrides, Quote
-from app.pricing.service import lock_product, reprice
+from app.pricing.service import lock_product
 
 INLINE_REPRICE_LIMIT = 500
 REPRICE_CHUNK = 200
