@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.ingest.run claim [--linked 1000000] [--claims 20]
 
 Both run on a scratch PostgreSQL schema in BENCH_DATABASE_URL (default: the test database)
-and a Redis database in BENCH_REDIS_URL (default: redis://127.0.0.1:6379/14); the schema is
+and BENCH_REDIS_URL (default: a private redis-server on a free port); the schema is
 dropped at the end. `throughput` starts the Oxylabs simulator in its own process (zero
 latency) so that it does not share this process's interpreter lock.
 """
@@ -46,22 +46,14 @@ from app.ingest.provider import ListingQuery, Poll, Provider, Ticket, _poll
 from app.ingest.scheduling import _COLUMNS, claim_due
 from app.models import Product, ScrapeJob, Shop
 from app.models.types import utcnow
+from bench.support import bench_redis, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
-def scratch_app(**env: str) -> Iterator[Flask]:
+def scratch_app(redis_url: str, **env: str) -> Iterator[Flask]:
     schema = f"pb_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
@@ -72,7 +64,7 @@ def scratch_app(**env: str) -> Iterator[Flask]:
                 "PRICEBRIDGE_ENV": "test",
                 "INSTANCE_PATH": instance,
                 "DATABASE_URL": url,
-                "REDIS_URL": REDIS_URL,
+                "REDIS_URL": redis_url,
                 "LOG_LEVEL": "WARNING",
                 "OXYLABS_MONTHLY_BUDGET": "100000000",
                 **env,
@@ -94,7 +86,7 @@ def scratch_app(**env: str) -> Iterator[Flask]:
 @contextmanager
 def simulator() -> Iterator[tuple[str, int]]:
     """The Oxylabs simulator in its own process: (its URL, its pid for CPU accounting)."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "simulators.oxylabs", "--port", str(port)],
         cwd=ROOT,
@@ -185,7 +177,7 @@ def timed(observations: int, simulator_pid: int, into: list[Phase]) -> Iterator[
     )
 
 
-def throughput(products: int, runs: int) -> None:
+def throughput(products: int, runs: int, redis_url: str) -> None:
     end_to_end: list[Phase] = []
     instant: list[Phase] = []
     with simulator() as (url, pid):
@@ -196,7 +188,7 @@ def throughput(products: int, runs: int) -> None:
             "OXYLABS_DATA_URL": url,
         }
         for run in range(runs):
-            with scratch_app(**env):
+            with scratch_app(redis_url, **env):
                 _one_throughput_run(products, run, pid, end_to_end, instant)
     for name, phases in (("end to end", end_to_end), ("instant provider", instant)):
         _summary(name, phases, products)
@@ -296,8 +288,8 @@ class ReplayProvider:
         return None if raw is None else _poll(raw, listing, received_at)
 
 
-def claim(linked: int, claims: int, batch: int) -> None:
-    with scratch_app():
+def claim(linked: int, claims: int, batch: int, redis_url: str) -> None:
+    with scratch_app(redis_url):
         due = claims * batch * 2
         started = time.perf_counter()
         db.session.execute(
@@ -379,12 +371,13 @@ def main() -> None:
     two.add_argument("--claims", type=int, default=20)
     two.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
-    if args.bench == "throughput":
-        if args.without_pricing:
-            ingest_service.notify_pricing = _no_pricing
-        throughput(args.products, args.runs)
-    else:
-        claim(args.linked, args.claims, args.batch)
+    with bench_redis(os.environ.get("BENCH_REDIS_URL")) as redis_url:
+        if args.bench == "throughput":
+            if args.without_pricing:
+                ingest_service.notify_pricing = _no_pricing
+            throughput(args.products, args.runs, redis_url)
+        else:
+            claim(args.linked, args.claims, args.batch, redis_url)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 from app.shopify.graphql.client import AdminClient
 from app.shopify.graphql.operations import VariantPrice, bulk_update_prices
 from app.shopify.graphql.throttle import CostThrottle
+from bench.support import bench_redis
 from simulators.shopify.graphql import register_admin_api
 
 TOKEN = "shpat_bench"  # noqa: S105  (the simulator's made-up token, not a secret)
@@ -132,10 +133,13 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=5000)
     parser.add_argument("--per-product", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--redis-url", default=None, help="default: a private redis-server on a free port"
+    )
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    result = run(args.variants, args.per_product, args.workers, args.redis_url)
+    with bench_redis(args.redis_url) as redis_url:
+        result = run(args.variants, args.per_product, args.workers, redis_url)
     for name, value in result.items():
         print(f"{name:40} {value}")
 
