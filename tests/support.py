@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -61,3 +65,17 @@ def session_token(
     }
     claims.update(overrides)
     return encode_hs256({k: v for k, v in claims.items() if v is not None}, secret)
+
+
+@contextmanager
+def serving(wsgi_app: Any) -> Iterator[str]:
+    """Serve a WSGI app over real HTTP on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

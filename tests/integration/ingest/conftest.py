@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.ingest.provider import OxylabsProvider
 from simulators.oxylabs import ManualClock, SimulatorConfig, create_app
 from tests.integration.ingest.support import DEAD_ASIN, NOW, LiveSim, sim_provider
+from tests.support import serving
 
 
 @pytest.fixture
@@ -21,15 +20,8 @@ def sim_clock() -> ManualClock:
 @pytest.fixture
 def live_sim(sim_clock: ManualClock) -> Iterator[LiveSim]:
     config = SimulatorConfig(seed=4, dead_asins=frozenset({DEAD_ASIN}))
-    server = make_server("127.0.0.1", 0, create_app(config, sim_clock), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveSim(f"http://127.0.0.1:{server.server_port}", sim_clock)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(create_app(config, sim_clock)) as url:
+        yield LiveSim(url, sim_clock)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,14 +13,13 @@ import pytest
 import requests
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Product, Shop
 from simulators.shopify.app import Simulator, SimulatorConfig, create_app, simulator
 from simulators.shopify.graphql import AdminGraphQL, register_admin_api
 from tests.integration.factories import make_product, make_shop
-from tests.support import TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET
+from tests.support import TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET, serving
 
 TOKEN = "shpat_pricing_test"
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -96,13 +94,9 @@ def shopify() -> Iterator[LiveShopify]:
         on_product_update=on_update,
         clock=lambda: datetime.now(UTC),
     )
-    server = make_server("127.0.0.1", 0, sim, threaded=True)
-    holder.append(LiveShopify(f"http://127.0.0.1:{server.server_port}", admin, tokens))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield holder[0]
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(sim) as url:
+        holder.append(LiveShopify(url, admin, tokens))
+        yield holder[0]
 
 
 @pytest.fixture
@@ -181,13 +175,9 @@ def full_shopify() -> Iterator[FullShopify]:
         webhook_retries=0,
     )
     sim_app = create_app(config)
-    server = make_server("127.0.0.1", 0, sim_app, threaded=True)
-    live = FullShopify(f"http://127.0.0.1:{server.server_port}", simulator(sim_app))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield live
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(sim_app) as url:
+        live = FullShopify(url, simulator(sim_app))
+        yield live
     live.sim.webhooks.flush(timeout=5)
 
 

@@ -6,14 +6,12 @@ The figure issue 3 asks for: a good HMAC is answered 200 and processed once, a t
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import WebhookEvent
@@ -25,7 +23,7 @@ from tests.integration.shopify.test_webhooks import (
     queued_job_ids,
     run_webhook_jobs,
 )
-from tests.support import FIXTURES, TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET
+from tests.support import FIXTURES, TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET, serving
 
 SHOP = "webhook-shop.myshopify.com"
 SIM_NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -36,12 +34,8 @@ def app_url(app: Flask, make_app: Callable[..., Flask]) -> Iterator[str]:
     """A second app on the session's PostgreSQL schema and Redis database, served over HTTP."""
     settings = app.extensions["pricebridge.settings"]
     served = make_app(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(served) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from simulators.oxylabs import ManualClock, SimulatorConfig, create_app
 from tests.sim.oxylabs.support import START, LiveSimulator
+from tests.support import serving
 
 
 @pytest.fixture
@@ -36,12 +35,5 @@ def sim_client(sim_app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def live_sim(sim_app: Flask, sim_clock: ManualClock) -> Iterator[LiveSimulator]:
-    server = make_server("127.0.0.1", 0, sim_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveSimulator(f"http://127.0.0.1:{server.server_port}", sim_app, sim_clock)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(sim_app) as url:
+        yield LiveSimulator(url, sim_app, sim_clock)

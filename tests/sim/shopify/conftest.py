@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from simulators.shopify.app import Simulator, create_app, simulator
+from tests.support import serving
 
 # pytest imports test files in importlib mode while mypy checks them as top-level modules; with
 # this folder on sys.path both resolve the shared helpers under the one name below.
@@ -31,13 +30,9 @@ def receiver() -> Iterator[Receiver]:
         holder[0].requests.append((dict(request.headers), request.get_data()))
         return Response("ok", status=holder[0].answer())
 
-    server = make_server("127.0.0.1", 0, handle, threaded=True)
-    holder.append(Receiver(f"http://127.0.0.1:{server.server_port}/webhooks"))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield holder[0]
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(handle) as url:
+        holder.append(Receiver(f"{url}/webhooks"))
+        yield holder[0]
 
 
 @pytest.fixture

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from simulators.shopify.app import Simulator, SimulatorConfig, create_app, simulator
-from tests.support import TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET
+from tests.support import TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET, serving
 
 APP_URL = "https://pricebridge.test"
 
@@ -67,13 +65,9 @@ def shopify_sim() -> Iterator[LiveSimulator]:
     )
     sim_app = create_app(config)
     live = LiveSimulator("", simulator(sim_app))
-    server = make_server("127.0.0.1", 0, _CountGrants(sim_app, live), threaded=True)
-    live.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield live
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(_CountGrants(sim_app, live)) as url:
+        live.url = url
+        yield live
     live.sim.webhooks.flush(timeout=5)
 
 
