@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
-from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, and_, or_, select
 
@@ -27,6 +23,15 @@ from app.api.products_schema import (
     products_json,
     usage_json,
 )
+from app.api.query import (
+    CURSOR_PARAMETER,
+    LIMIT_PARAMETER,
+    decode_cursor,
+    encode_cursor,
+    page_limit,
+    query_args,
+    query_parameter,
+)
 from app.extensions import db
 from app.ingest.budget_service import usage_of
 from app.ingest.jobs import refresh_now
@@ -37,58 +42,6 @@ from app.models.types import utcnow
 
 _ERRORS = {401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 422: ERROR_SCHEMA}
 _ID = {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
-
-
-_LIMIT = _query("limit", "page size, 1..100", {"type": "integer", "minimum": 1, "maximum": 100})
-_CURSOR = _query("cursor", "opaque cursor from the previous page", {"type": "string"})
-
-
-def _args(allowed: set[str]) -> dict[str, str]:
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        raise ApiError(
-            422,
-            "unknown_parameters",
-            f"Unknown parameter(s): {', '.join(unknown)}.",
-            {"unknown": unknown, "allowed": sorted(allowed)},
-        )
-    return {name: request.args[name] for name in allowed if name in request.args}
-
-
-def _limit(raw: str | None, default: int) -> int:
-    if raw is None:
-        return default
-    if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= 100:
-        raise ApiError(422, "invalid_limit", "limit must be a whole number from 1 to 100.")
-    return int(raw)
-
-
-def _encode(value: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-
-def _decode(raw: str, shape: tuple[type, ...]) -> list[Any]:
-    try:
-        value = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (ValueError, binascii.Error):
-        value = None
-    if (
-        not isinstance(value, list)
-        or len(value) != len(shape)
-        or not all(isinstance(item, kind) for item, kind in zip(value, shape, strict=True))
-    ):
-        raise ApiError(422, "invalid_cursor", "The cursor is not one this API gave out.")
-    return value
 
 
 def _product_or_404(product_id: int) -> Product:
@@ -121,16 +74,16 @@ def create_product() -> ResponseReturnValue:
     tags=["products"],
     responses={200: PRODUCT_LIST_SCHEMA, **_ERRORS},
     parameters=[
-        _LIMIT,
-        _CURSOR,
-        _query("status", "filter", {"type": "string", "enum": PRODUCT_STATUSES}),
-        _query("availability", "filter", {"type": "string", "enum": AVAILABILITIES}),
+        LIMIT_PARAMETER,
+        CURSOR_PARAMETER,
+        query_parameter("status", "filter", {"type": "string", "enum": PRODUCT_STATUSES}),
+        query_parameter("availability", "filter", {"type": "string", "enum": AVAILABILITIES}),
     ],
 )
 @session_required
 def list_products() -> ResponseReturnValue:
-    args = _args({"limit", "cursor", "status", "availability"})
-    limit = _limit(args.get("limit"), 50)
+    args = query_args({"limit", "cursor", "status", "availability"})
+    limit = page_limit(args.get("limit"), 50)
     shop = current_session().shop
     statement: Select[tuple[Product]] = select(Product).where(Product.shop_id == shop.id)
     for name, allowed in (("status", PRODUCT_STATUSES), ("availability", AVAILABILITIES)):
@@ -141,11 +94,11 @@ def list_products() -> ResponseReturnValue:
                 )
             statement = statement.where(getattr(Product, name) == args[name])
     if "cursor" in args:
-        (after,) = _decode(args["cursor"], (int,))
+        (after,) = decode_cursor(args["cursor"], (int,))
         statement = statement.where(Product.id > after)
     rows = list(db.session.scalars(statement.order_by(Product.id).limit(limit + 1)))
     page = rows[:limit]
-    cursor = _encode([page[-1].id]) if len(rows) > limit else None
+    cursor = encode_cursor([page[-1].id]) if len(rows) > limit else None
     return jsonify(
         items=products_json(page),
         next_cursor=cursor,
@@ -159,21 +112,21 @@ def list_products() -> ResponseReturnValue:
     tags=["products"],
     parameters=[
         _ID,
-        _query("history_limit", "1..100, default 20", {"type": "integer"}),
-        _query("history_cursor", "opaque", {"type": "string"}),
+        query_parameter("history_limit", "1..100, default 20", {"type": "integer"}),
+        query_parameter("history_cursor", "opaque", {"type": "string"}),
     ],
     responses={200: HISTORY_SCHEMA, **_ERRORS},
 )
 @session_required
 def get_product(product_id: int) -> ResponseReturnValue:
-    args = _args({"history_limit", "history_cursor"})
-    limit = _limit(args.get("history_limit"), 20)
+    args = query_args({"history_limit", "history_cursor"})
+    limit = page_limit(args.get("history_limit"), 20)
     product = _product_or_404(product_id)
     statement = select(Observation).where(
         Observation.product_id == product.id, Observation.shop_id == product.shop_id
     )
     if "history_cursor" in args:
-        at_raw, last_id = _decode(args["history_cursor"], (str, int))
+        at_raw, last_id = decode_cursor(args["history_cursor"], (str, int))
         try:
             at = datetime.fromisoformat(at_raw)
         except ValueError:
@@ -189,7 +142,11 @@ def get_product(product_id: int) -> ResponseReturnValue:
     ordered = statement.order_by(Observation.observed_at.desc(), Observation.id.desc())
     rows = list(db.session.scalars(ordered.limit(limit + 1)))
     page = rows[:limit]
-    cursor = _encode([page[-1].observed_at.isoformat(), page[-1].id]) if len(rows) > limit else None
+    cursor = (
+        encode_cursor([page[-1].observed_at.isoformat(), page[-1].id])
+        if len(rows) > limit
+        else None
+    )
     (body,) = products_json([product])
     body["history"] = [observation_json(row) for row in page]
     body["history_next_cursor"] = cursor
