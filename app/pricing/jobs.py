@@ -10,7 +10,9 @@ from app.extensions import db
 from app.jobs.registry import job
 from app.models import PriceChange, Shop
 from app.pricing import inventory_service, push_service, reconcile_service
-from app.pricing.state import ChangeState
+from app.pricing.state import AUTO_ACTOR, ChangeState
+from app.shopify.graphql.operations import read_shop_currency
+from app.shopify.graphql.shop_client import admin_client
 
 # An approved change waiting this long was missed by its push job (enqueued while a job for
 # the shop was finishing): the sweep enqueues the shop again.
@@ -66,6 +68,29 @@ def reprice_shop(shop_id: int, actor: str) -> int:
     return reprice_all(shop_id, actor=actor)
 
 
+@job(
+    "default",
+    timeout=120,
+    retry_intervals=(10, 60, 300),
+    job_id=lambda shop_id: f"shop-currency-{shop_id}",
+)
+def sync_shop_currency(shop_id: int) -> str | None:
+    """Read the shop's currency from Shopify; when it changed, reprice every product.
+
+    Until it is known every quote is held (Amazon's price cannot be compared), so a new
+    install runs this at once, and the reconciliation keeps it current.
+    """
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or not shop.is_installed:
+        return None
+    code = read_shop_currency(admin_client(shop))
+    if code != shop.currency:
+        shop.currency = code
+        db.session.commit()
+        reprice_shop.enqueue(shop_id, AUTO_ACTOR)
+    return code
+
+
 def enqueue_missed_pushes(now: datetime) -> int:
     """Periodic: installed shops with approved changes older than the sweep delay get a push."""
     shops = list(
@@ -96,9 +121,10 @@ def enqueue_recoveries(now: datetime) -> int:
 
 
 def enqueue_reconciliations(now: datetime) -> int:
-    """Periodic: every installed shop's prices are read back."""
+    """Periodic: every installed shop's prices are read back, and its currency."""
     shops = list(db.session.scalars(select(Shop.id).where(installed()).order_by(Shop.id)))
     db.session.rollback()
     for shop_id in shops:
         reconcile_prices.enqueue(shop_id)
+        sync_shop_currency.enqueue(shop_id)
     return len(shops)

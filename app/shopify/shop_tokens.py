@@ -96,6 +96,15 @@ def drop_tokens(shop: Shop, now: datetime, *, uninstalled: bool) -> None:
         lifecycle_drop_tokens(shop)
 
 
+def learn_currency(shop: Shop) -> None:
+    """After a commit that installed the shop: fetch its currency if it is not known yet."""
+    if shop.currency is None:
+        # Imported here: the pricing jobs reach Shopify through this module's tokens.
+        from app.pricing.jobs import sync_shop_currency
+
+        sync_shop_currency.enqueue(shop.id)
+
+
 def install_from_session(
     domain: str, claims: Mapping[str, Any], session_token: str, *, now: datetime
 ) -> Shop:
@@ -118,6 +127,7 @@ def install_from_session(
         store_grant(shop, grant, now)
         db.session.commit()
         log.info("shopify offline token installed for %s", domain)
+        learn_currency(shop)
         return shop
 
 
@@ -232,4 +242,5 @@ def install_from_grant(domain: str, grant: TokenGrant, *, now: datetime) -> Shop
         store_grant(shop, grant, now)
         db.session.commit()
         log.info("shopify offline token installed for %s (authorization code)", domain)
+        learn_currency(shop)
         return shop

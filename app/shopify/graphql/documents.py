@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ COST_HINTS = {
     "InventorySetQuantities": 10,
     "VariantPrices": 10,
     "InventoryLevels": 20,
+    "ShopDetails": 1,
 }
 
 
@@ -25,7 +27,7 @@ class Document:
     cost_hint: int
 
     def __post_init__(self) -> None:
-        if f" {self.name}(" not in self.text:
+        if not re.search(rf"\b(query|mutation)\s+{self.name}\b", self.text):
             raise ValueError(f"document {self.name!r} must define an operation named {self.name}")
         if self.cost_hint <= 0:
             raise ValueError(f"cost_hint of {self.name!r} must be positive, got {self.cost_hint}")

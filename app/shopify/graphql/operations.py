@@ -154,3 +154,13 @@ def set_available(
     answer = client.execute(document("InventorySetQuantities"), variables)
     payload = answer.data.get("inventorySetQuantities") or {}
     return list(payload.get("userErrors") or [])
+
+
+def read_shop_currency(client: AdminClient) -> str:
+    """The shop's currency code (ISO 4217), as Shopify's `shop { currencyCode }` gives it."""
+    answer = client.execute(document("ShopDetails"), {})
+    shop = answer.data.get("shop")
+    code = shop.get("currencyCode") if isinstance(shop, dict) else None
+    if not isinstance(code, str) or len(code) != 3 or not code.isalpha() or not code.isupper():
+        raise ValueError(f"Shopify answered a currency code that is not ISO 4217: {code!r}")
+    return code

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask
 from sqlalchemy import select
 
+from app.broker import current_broker
 from app.extensions import db
 from app.models import Shop
 from simulators.shopify.admin import AdminPages
@@ -48,6 +49,8 @@ def test_first_open_installs_and_renders_the_shell(pb: Flask, shopify_sim: LiveS
     assert shop is not None
     assert shop.is_installed
     assert shop.refresh_token is not None
+    # Its currency is not known yet: a job asks Shopify for it (quotes are held until then).
+    assert f"shop-currency-{shop.id}" in current_broker().queue("default").get_job_ids()
 
 
 def test_a_load_without_id_token_bounces_and_reloads(pb: Flask, shopify_sim: LiveSimulator) -> None:
