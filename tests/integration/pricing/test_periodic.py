@@ -74,7 +74,9 @@ def test_a_tick_enqueues_pricing_jobs_for_installed_shops_only(app: Flask) -> No
     assert sorted(scheduler.tick(T0)) == sorted(PRICING_TASKS)
 
     assert _queued("push") == {f"push-{live.id}", f"recover-pushing-{live.id}"}
-    assert _queued("default") == {f"reconcile-{live.id}", f"reconcile-{quiet.id}"}
+    assert _queued("default") == {
+        f"{job}-{shop.id}" for job in ("reconcile", "shop-currency") for shop in (live, quiet)
+    }
     for shop in (gone, never):
         assert not any(job.endswith(f"-{shop.id}") for job in _queued("push") | _queued("default"))
 
