@@ -86,7 +86,7 @@ def test_a_tick_enqueues_pricing_jobs_for_installed_shops_only(app: Flask) -> No
     later = T0 + timedelta(hours=7)
     assert sorted(scheduler.tick(later)) == sorted(PRICING_TASKS)
     assert current_broker().queue("push").count == 2
-    assert current_broker().queue("default").count == 2
+    assert current_broker().queue("default").count == 4  # reconcile + currency, two shops
 
 
 def test_every_periodic_task_is_a_periodic_task(app: Flask) -> None:
