@@ -1,6 +1,7 @@
 """`make demo`: the whole app on one machine, with nothing to set up.
 
-Migrates the database (SQLite under instance/ unless DATABASE_URL is set), starts a private
+Migrates the database (a fresh SQLite file under instance/ each run, unless DATABASE_URL is
+set: the simulators start empty too), starts a private
 Redis on a free port when REDIS_URL is unset, then runs web, worker and scheduler, waits for
 /readyz and prints the URL to open. Ctrl-C stops everything it started.
 """
@@ -223,6 +224,20 @@ def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def fresh_demo_database(instance: Path) -> str:
+    """A new SQLite file for each demo run.
+
+    The simulators keep their state in memory, so each run starts with a Shopify that has
+    never seen the app and an Oxylabs that has never issued a job: data kept from an earlier
+    run would hold tokens and job ids that no longer exist anywhere.
+    """
+    path = instance / "demo.sqlite"
+    for leftover in (path, path.with_name("demo.sqlite-wal"), path.with_name("demo.sqlite-shm")):
+        leftover.unlink(missing_ok=True)
+    instance.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.resolve()}"
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     env = dict(os.environ)
@@ -232,6 +247,8 @@ def main() -> None:
     env["PORT"] = str(web_port)
     env.setdefault("SHOPIFY_APP_URL", f"http://127.0.0.1:{web_port}")
     env.setdefault("WEB_CONCURRENCY", "1")
+    if "DATABASE_URL" not in env:
+        env["DATABASE_URL"] = fresh_demo_database(ROOT / env.get("INSTANCE_PATH", "instance"))
     processes = Processes()
     try:
         if "REDIS_URL" not in env:
