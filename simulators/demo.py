@@ -189,6 +189,7 @@ def link_demo_products(shopify_sim_url: str, env: Mapping[str, str]) -> int:
     from app.config import Settings
     from app.extensions import db
     from app.models import Product, Shop
+    from app.pricing.jobs import reconcile_prices
 
     settings = Settings.from_env(
         env, instance_path=str(ROOT / env.get("INSTANCE_PATH", "instance"))
@@ -214,6 +215,7 @@ def link_demo_products(shopify_sim_url: str, env: Mapping[str, str]) -> int:
                 )
             )
         db.session.commit()
+        reconcile_prices.enqueue(shop.id)  # as the API's link does: learn the Shopify prices
         count = db.session.query(Product).filter_by(shop_id=shop.id).count()
         db.session.remove()
         db.engine.dispose()

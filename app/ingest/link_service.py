@@ -21,6 +21,7 @@ from app.extensions import db
 from app.ingest.asin import Listing, ListingError, parse_listing
 from app.models import Product
 from app.models.shop import POLLING_TIERS
+from app.pricing.jobs import reconcile_prices
 
 VARIANT_GID: Final = re.compile(r"^gid://shopify/ProductVariant/[1-9][0-9]{0,18}$")
 PRODUCT_GID: Final = re.compile(r"^gid://shopify/Product/[1-9][0-9]{0,18}$")
@@ -151,6 +152,9 @@ def link_product(shop_id: int, request: LinkRequest, now: datetime) -> Product:
             "already_linked",
             f"{request.variant_gid} is already linked to an Amazon listing; unlink it first.",
         ) from None
+    # The variant's current Shopify price: tolerance and "unchanged" decisions need it, and
+    # the reconciliation's first read of a product records it (one job per shop at a time).
+    reconcile_prices.enqueue(shop_id)
     return product
 
 

@@ -60,6 +60,13 @@ def test_link_by_asin_and_marketplace(client: FlaskClient) -> None:
     assert product.next_poll_at <= utcnow()  # due for its first poll at once
 
 
+def test_linking_asks_shopify_for_the_variants_current_price(client: FlaskClient) -> None:
+    shop = installed(A)
+    assert link(client, asin="B0CYVN8CCQ", marketplace="com").status_code == 201
+    # The reconciliation's first read of a product records its Shopify price.
+    assert f"reconcile-{shop.id}" in current_broker().queue("default").get_job_ids()
+
+
 def test_link_by_url_from_any_marketplace(client: FlaskClient) -> None:
     installed(A)
     response = link(client, url="https://www.amazon.de/-/en/Some-Slug/dp/B084Y7CHX5?th=1")
