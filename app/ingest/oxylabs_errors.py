@@ -16,13 +16,15 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 524, 612, 613})
 
 
 class ProviderError(Exception):
+    """A call to the provider failed; `status_code` is the HTTP (or Oxylabs) status, if any."""
+
     def __init__(self, message: str, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
 
 
 class RetryableError(ProviderError):
-    pass
+    """A failure that may pass: 429, 5xx, 524, 612, 613, a dropped connection."""
 
 
 class ThrottledError(RetryableError):
@@ -34,19 +36,19 @@ class ThrottledError(RetryableError):
 
 
 class FaultedJobError(RetryableError):
-    pass
+    """Oxylabs marked the job faulted; submitting it again may succeed (and is not billed)."""
 
 
 class MalformedResponseError(RetryableError):
-    pass
+    """Oxylabs answered something that is not the JSON its API promises."""
 
 
 class PermanentError(ProviderError):
-    pass
+    """Retrying cannot help (400, 404, 422 and other 4xx): a person has to look."""
 
 
 class AuthError(PermanentError):
-    pass
+    """Oxylabs refused the credentials (401) or the account's access (403)."""
 
 
 def error_for_status(status: int, detail: str, retry_after: float | None) -> ProviderError:
