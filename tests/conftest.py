@@ -116,12 +116,14 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Build extra apps from environment overrides; their engines are disposed afterwards."""
+def make_app(tmp_path: Path, session_env: dict[str, str]) -> Iterator[Callable[..., Flask]]:
+    """Build extra apps from environment overrides, on this session's PostgreSQL schema and
+    Redis database unless told otherwise; their engines are disposed afterwards."""
     made: list[Flask] = []
+    shared = {name: session_env[name] for name in ("DATABASE_URL", "REDIS_URL")}
 
     def build(**overrides: str) -> Flask:
-        made.append(create_app(Settings.from_env(make_env(tmp_path, **overrides))))
+        made.append(create_app(Settings.from_env(make_env(tmp_path, **{**shared, **overrides}))))
         return made[-1]
 
     yield build

@@ -33,11 +33,8 @@ def test_readyz_is_ok_when_postgres_and_redis_answer(client: FlaskClient) -> Non
     }
 
 
-def test_readyz_is_503_when_redis_is_unreachable(
-    migrated_app: Flask, make_app: Callable[..., Flask]
-) -> None:
+def test_readyz_is_503_when_redis_is_unreachable(make_app: Callable[..., Flask]) -> None:
     app = make_app(
-        DATABASE_URL=migrated_app.extensions["pricebridge.settings"].database_url,
         REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0",
     )
     response = app.test_client().get("/readyz")
@@ -48,12 +45,9 @@ def test_readyz_is_503_when_redis_is_unreachable(
     assert "ConnectionError" in body["checks"]["redis"]
 
 
-def test_readyz_is_503_when_postgres_is_unreachable(
-    migrated_app: Flask, make_app: Callable[..., Flask]
-) -> None:
+def test_readyz_is_503_when_postgres_is_unreachable(make_app: Callable[..., Flask]) -> None:
     app = make_app(
         DATABASE_URL=f"postgresql://nobody@127.0.0.1:{closed_port()}/none",
-        REDIS_URL=migrated_app.extensions["pricebridge.settings"].redis_url,
     )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
@@ -63,14 +57,13 @@ def test_readyz_is_503_when_postgres_is_unreachable(
 
 
 def test_readyz_times_out_after_one_second_on_a_silent_redis(
-    migrated_app: Flask, make_app: Callable[..., Flask]
+    make_app: Callable[..., Flask],
 ) -> None:
     # A listening socket that never answers: the check must give up after 1 s.
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         app = make_app(
-            DATABASE_URL=migrated_app.extensions["pricebridge.settings"].database_url,
             REDIS_URL=f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
         )
         started = time.monotonic()

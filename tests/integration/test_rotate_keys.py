@@ -13,17 +13,14 @@ from tests.support import TEST_KEYS
 
 
 def test_rotate_keys_reencrypts_every_token_with_the_newest_key(
-    migrated_app: Flask, app: Flask, make_app: Callable[..., Flask]
+    app: Flask, make_app: Callable[..., Flask]
 ) -> None:
     make_shop("a.myshopify.com", access_token="shpat_a", refresh_token="shprt_a")
     make_shop("b.myshopify.com", access_token="shpat_b")
     make_shop("c.myshopify.com")  # uninstalled: no tokens
     db.session.commit()
-    settings = migrated_app.extensions["pricebridge.settings"]
     newest = Fernet.generate_key().decode()
     rotated_app = make_app(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
         TOKEN_ENCRYPTION_KEYS=",".join((newest, *TEST_KEYS)),
     )
 
@@ -34,8 +31,6 @@ def test_rotate_keys_reencrypts_every_token_with_the_newest_key(
     assert "re-encrypted the tokens of 2 shop(s)" in result.output
 
     only_newest = make_app(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
         TOKEN_ENCRYPTION_KEYS=newest,
     )
     with only_newest.app_context():

@@ -18,10 +18,9 @@ from tests.support import session_token
 
 
 @pytest.fixture
-def gated_app(migrated_app: Flask, app: Flask, make_app: Callable[..., Flask]) -> Flask:
+def gated_app(app: Flask, make_app: Callable[..., Flask]) -> Flask:
     """A fresh app with one extra gated route that reports who the gate says is calling."""
-    settings = migrated_app.extensions["pricebridge.settings"]
-    fresh = make_app(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url)
+    fresh = make_app()
 
     @session_required
     def whoami() -> ResponseReturnValue:

@@ -41,11 +41,8 @@ def test_every_operation_is_complete(client: FlaskClient) -> None:
                 assert "401" in op["responses"], (path, method)
 
 
-def test_an_undocumented_route_is_refused(
-    migrated_app: Flask, make_app: Callable[..., Flask]
-) -> None:
-    settings = migrated_app.extensions["pricebridge.settings"]
-    app = make_app(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url)
+def test_an_undocumented_route_is_refused(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
     app.add_url_rule("/api/undocumented", "api.undocumented", lambda: "")
     with pytest.raises(LookupError, match="/api/undocumented has no @operation"):
         build_document(app)

@@ -90,10 +90,7 @@ def test_refresh_that_keeps_failing_is_refunded_and_raised_for_a_retry(
 
 @pytest.fixture
 def sim_app(app: Flask, live_sim: LiveSim, make_app: Callable[..., Flask]) -> Iterator[Flask]:
-    settings = app.extensions["pricebridge.settings"]
-    built = make_app(
-        DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url, **live_sim.env()
-    )
+    built = make_app(**live_sim.env())
     with built.app_context():
         yield built
         db.session.remove()

@@ -105,10 +105,7 @@ def test_a_new_month_starts_a_new_budget(app: Flask) -> None:
 def test_the_setting_is_the_budget_of_a_shop_without_one(
     app: Flask, make_app: Callable[..., Flask]
 ) -> None:
-    settings = app.extensions["pricebridge.settings"]
     small = make_app(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
         OXYLABS_MONTHLY_BUDGET="1",
     )
     with small.app_context():

@@ -104,10 +104,7 @@ def pricing_app(
     app: Flask, make_app: Callable[..., Flask], shopify: LiveShopify
 ) -> Iterator[Flask]:
     """The app on the session's database and Redis, talking to the live simulator."""
-    settings = app.extensions["pricebridge.settings"]
     other = make_app(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
         SHOPIFY_ADMIN_ORIGIN=shopify.admin_origin,
     )
     with other.app_context():
@@ -186,10 +183,7 @@ def full_app(
     app: Flask, make_app: Callable[..., Flask], full_shopify: FullShopify
 ) -> Iterator[Flask]:
     """The app on the session's database and Redis, with the whole simulated Shopify."""
-    settings = app.extensions["pricebridge.settings"]
     other = make_app(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
         SHOPIFY_ADMIN_ORIGIN=f"{full_shopify.origin}/shops/{{shop}}",
         SHOPIFY_APP_URL=FULL_APP_URL,
     )

@@ -235,10 +235,7 @@ def test_a_missing_header_is_401(app: Flask, client: FlaskClient, missing: str) 
 def test_a_previous_secret_is_accepted_during_rotation(
     app: Flask, make_app: Callable[..., Flask], handled: list[ReceivedWebhook]
 ) -> None:
-    settings = app.extensions["pricebridge.settings"]
     rotated = make_app(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
         SHOPIFY_API_SECRET="the-new-secret",
         SHOPIFY_API_SECRET_PREVIOUS=TEST_SHOPIFY_API_SECRET,
     )

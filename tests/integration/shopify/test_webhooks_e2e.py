@@ -32,8 +32,7 @@ SIM_NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def app_url(app: Flask, make_app: Callable[..., Flask]) -> Iterator[str]:
     """A second app on the session's PostgreSQL schema and Redis database, served over HTTP."""
-    settings = app.extensions["pricebridge.settings"]
-    served = make_app(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url)
+    served = make_app()
     with serving(served) as url:
         yield url
 

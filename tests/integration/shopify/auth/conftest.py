@@ -74,10 +74,7 @@ def shopify_sim() -> Iterator[LiveSimulator]:
 @pytest.fixture
 def pb(app: Flask, make_app: Any, shopify_sim: LiveSimulator) -> Iterator[Flask]:
     """PriceBridge on the session's database and Redis, talking to the simulator."""
-    settings = app.extensions["pricebridge.settings"]
     made: Flask = make_app(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
         SHOPIFY_ADMIN_ORIGIN=shopify_sim.origin_template,
         SHOPIFY_APP_URL=APP_URL,
     )
