@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -14,6 +14,7 @@ from app.models.types import EncryptedText, Id, Money, Percent, UTCDateTime, one
 ROUNDING_MODES = ("none", "99", "95", "whole")
 OUT_OF_STOCK_ACTIONS = ("none", "zero_inventory")
 POLLING_TIERS = ("hot", "normal", "cold")
+HAS_LIVE_CREDENTIALS = "access_token IS NOT NULL AND uninstalled_at IS NULL"
 
 
 class Shop(db.Model):  # type: ignore[name-defined,misc]
@@ -26,6 +27,13 @@ class Shop(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint("markup_percent >= 0", name="markup_nonnegative"),
         CheckConstraint("min_margin_percent >= 0", name="margin_nonnegative"),
         CheckConstraint("fixed_addon >= 0", name="addon_nonnegative"),
+        # The scheduler's refresh sweep looks for live tokens by expiry every minute.
+        Index(
+            "ix_shop_token_expiry",
+            "access_token_expires_at",
+            postgresql_where=text(HAS_LIVE_CREDENTIALS),
+            sqlite_where=text(HAS_LIVE_CREDENTIALS),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
