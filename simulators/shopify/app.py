@@ -12,7 +12,8 @@ from flask import Flask
 from simulators.shopify.admin import register_admin
 from simulators.shopify.auth import SessionTokens, register_auth
 from simulators.shopify.graphql import register_admin_api
-from simulators.shopify.state import Clock, Lifetimes, Registry, SimClock, utc_now
+from simulators.shopify.records import Clock, Lifetimes, SimClock, utc_now
+from simulators.shopify.state import Registry
 from simulators.shopify.webhooks import WebhookSender, register_webhooks
 
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from flask import Flask, jsonify, redirect, request
 from werkzeug.wrappers import Response
 
-from simulators.shopify.state import INVALID_SUBJECT, GrantError, Mode, ShopRecord, TokenGrant
+from simulators.shopify.records import INVALID_SUBJECT, GrantError, Mode, ShopRecord, TokenGrant
 
 if TYPE_CHECKING:
     from simulators.shopify.app import Simulator

@@ -13,7 +13,7 @@ from shopify_sim_support import SHOP, load_fixture, make_config
 
 from simulators.shopify.app import create_app, simulator
 from simulators.shopify.auth import SessionTokens, decode_hs256, encode_hs256
-from simulators.shopify.state import GrantError, ShopRecord
+from simulators.shopify.records import GrantError, ShopRecord
 
 VECTORS = load_fixture("session_token_vectors.json")
 CASES = {case["name"]: case for case in VECTORS["cases"]}
