@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,9 +69,9 @@ def session_token(
 
 
 @contextmanager
-def serving(wsgi_app: Any) -> Iterator[str]:
-    """Serve a WSGI app over real HTTP on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+def serving(wsgi_app: Any, port: int = 0) -> Iterator[str]:
+    """Serve a WSGI app over real HTTP on loopback (a free port by default); yields its URL."""
+    server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -79,3 +80,10 @@ def serving(wsgi_app: Any) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def free_port() -> int:
+    """A loopback port free right now (for two servers that must know each other's URL)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
