@@ -76,7 +76,7 @@ def observation_row(product: Product, reading: Reading, raw: Any) -> Observation
         is_amazon_fulfilled=reading.is_amazon_fulfilled,
         parse_status=reading.parse_status,
         quarantined=reading.quarantined,
-        quarantine_reason=None if reading.quarantine_reason is None else reading.quarantine_reason,
+        quarantine_reason=reading.quarantine_reason,
         source_job_id=reading.source_job_id,
         raw=dict(raw) if reading.quarantined else None,
     )

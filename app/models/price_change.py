@@ -10,11 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.types import Id, Money, UTCDateTime, one_of, utcnow
+from app.models.types import Id, Money, UTCDateTime, one_of, partial_index, utcnow
 
 CHANGE_STATES = ("proposed", "approved", "pushing", "pushed", "failed", "held", "superseded")
 OPEN_STATES = ("proposed", "approved", "held")
@@ -28,12 +28,11 @@ class PriceChange(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_price_change_product_time", "product_id", "created_at"),
         Index("ix_price_change_shop_state", "shop_id", "state"),
         # At most one open (not yet pushing) change per product: a newer one supersedes it.
-        Index(
+        partial_index(
             "uq_price_change_open_per_product",
             "product_id",
+            where=one_of("state", OPEN_STATES),
             unique=True,
-            postgresql_where=text(one_of("state", OPEN_STATES)),
-            sqlite_where=text(one_of("state", OPEN_STATES)),
         ),
     )
 

@@ -10,18 +10,16 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.shop import POLLING_TIERS, Shop
-from app.models.types import Id, Money, Percent, UTCDateTime, one_of, utcnow
+from app.models.types import Id, Money, Percent, UTCDateTime, one_of, partial_index, utcnow
 
 PRODUCT_STATUSES = ("active", "paused", "needs_attention", "dead")
 AVAILABILITIES = ("in_stock", "low_stock", "delayed", "out_of_stock", "unavailable", "unknown")
@@ -39,12 +37,7 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint("markup_override_percent >= 0", name="markup_nonnegative"),
         # "Due to poll": the scheduler's claim walks this index in next_poll_at order,
         # so its cost grows with the number due, not the number linked.
-        Index(
-            "ix_product_due",
-            "next_poll_at",
-            postgresql_where=text("status = 'active'"),
-            sqlite_where=text("status = 'active'"),
-        ),
+        partial_index("ix_product_due", "next_poll_at", where="status = 'active'"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

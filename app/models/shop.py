@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Index, Integer, String, Text, text
+from sqlalchemy import CheckConstraint, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.types import EncryptedText, Id, Money, Percent, UTCDateTime, one_of, utcnow
+from app.models.types import (
+    EncryptedText,
+    Id,
+    Money,
+    Percent,
+    UTCDateTime,
+    one_of,
+    partial_index,
+    utcnow,
+)
 
 ROUNDING_MODES = ("none", "99", "95", "whole")
 OUT_OF_STOCK_ACTIONS = ("none", "zero_inventory")
@@ -28,11 +37,8 @@ class Shop(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint("min_margin_percent >= 0", name="margin_nonnegative"),
         CheckConstraint("fixed_addon >= 0", name="addon_nonnegative"),
         # The scheduler's refresh sweep looks for live tokens by expiry every minute.
-        Index(
-            "ix_shop_token_expiry",
-            "access_token_expires_at",
-            postgresql_where=text(HAS_LIVE_CREDENTIALS),
-            sqlite_where=text(HAS_LIVE_CREDENTIALS),
+        partial_index(
+            "ix_shop_token_expiry", "access_token_expires_at", where=HAS_LIVE_CREDENTIALS
         ),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer, Numeric, Text
+from sqlalchemy import BigInteger, DateTime, Dialect, Index, Integer, Numeric, Text, text
 from sqlalchemy.types import TypeDecorator
 
 from app.crypto import TokenCipher
@@ -23,6 +23,17 @@ Percent = Numeric(7, 2, asdecimal=True)
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """A CHECK expression keeping a string column within a closed set."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching `where`, the same on PostgreSQL and SQLite."""
+    return Index(
+        name,
+        *columns,
+        unique=unique,
+        postgresql_where=text(where),
+        sqlite_where=text(where),
+    )
 
 
 def utcnow() -> datetime:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, partial_index, utcnow
 
 
 class WebhookEvent(db.Model):  # type: ignore[name-defined,misc]
@@ -16,11 +16,10 @@ class WebhookEvent(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_webhook_event_shop_time", "shop_domain", "received_at"),
         # The sweep looks for deliveries still waiting for their job.
-        Index(
+        partial_index(
             "ix_webhook_event_waiting",
             "received_at",
-            postgresql_where=text("processed_at IS NULL AND error IS NULL"),
-            sqlite_where=text("processed_at IS NULL AND error IS NULL"),
+            where="processed_at IS NULL AND error IS NULL",
         ),
     )
 
