@@ -1,4 +1,4 @@
-"""Helpers for tests: where the shared fixtures live, and a test environment."""
+"""Helpers for tests: where the recorded fixtures live, and a test environment."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-FIXTURES = SHARED / "fixtures"
+#: Real recorded data only tests read (origins in its README).
+FIXTURES = ROOT / "tests" / "fixtures"
+#: What the Shopify simulator serves: the Admin schema and the webhook bodies; the webhook HMAC
+#: vectors' `file` entries are relative to it.
+SHOPIFY_SIM_DATA = ROOT / "simulators" / "shopify" / "data"
 TEST_SHOPIFY_API_KEY = "test-client-id"
 TEST_SHOPIFY_API_SECRET = "test-client-secret"
 TEST_KEYS = (Fernet.generate_key().decode(), Fernet.generate_key().decode())

@@ -1,6 +1,6 @@
 """Parsed `amazon_product` content shaped exactly like Oxylabs' real answers.
 
-The key sets, nesting and sentinels follow the recorded samples in shared/fixtures/oxylabs: an
+The key sets, nesting and sentinels follow the recorded samples in tests/fixtures/oxylabs: an
 available listing has the keys of the in-stock sample (buybox rows, featured_merchant object),
 an unavailable one those of the unavailable sample (price 0, price_buybox -1, stock "",
 featured_merchant []). Delivery dates carry no year, as on Amazon.

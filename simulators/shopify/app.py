@@ -17,8 +17,9 @@ from simulators.shopify.state import Registry
 from simulators.shopify.webhooks import WebhookSender, register_webhooks
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# The repository root holds pyproject.toml; the shared fixtures sit beside it.
-DEFAULT_FIXTURES = PACKAGE_DIR.parents[1] / ".." / "shared" / "fixtures" / "shopify" / "webhooks"
+#: What the simulator serves: the Admin schema and the webhook bodies (origins in its README).
+DATA_DIR = PACKAGE_DIR / "data"
+DEFAULT_FIXTURES = DATA_DIR / "webhooks"
 DEFAULT_SCOPES = ("write_products", "write_inventory", "read_locations")
 EXTENSION_KEY = "shopify_simulator"
 

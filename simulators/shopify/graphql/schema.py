@@ -24,12 +24,11 @@ SCHEMA_ENV = "SHOPIFY_SIM_ADMIN_SCHEMA"
 
 
 def default_schema_path() -> Path:
-    """`<repo>/../shared/fixtures/shopify/admin_2026-10.json.gz`, or `$SHOPIFY_SIM_ADMIN_SCHEMA`."""
+    """`simulators/shopify/data/admin_2026-10.json.gz`, or `$SHOPIFY_SIM_ADMIN_SCHEMA`."""
     override = os.environ.get(SCHEMA_ENV)
     if override:
         return Path(override)
-    repo_root = Path(__file__).resolve().parents[3]
-    return repo_root.parent / "shared" / "fixtures" / "shopify" / f"admin_{API_VERSION}.json.gz"
+    return Path(__file__).resolve().parents[1] / "data" / f"admin_{API_VERSION}.json.gz"
 
 
 @lru_cache(maxsize=4)

@@ -19,7 +19,7 @@ from simulators.shopify.app import SimulatorConfig, create_app, simulator
 from tests.integration.factories import make_product
 from tests.integration.shopify.test_webhooks import run_webhook_jobs
 from tests.support import (
-    FIXTURES,
+    SHOPIFY_SIM_DATA,
     TEST_SHOPIFY_API_KEY,
     TEST_SHOPIFY_API_SECRET,
     free_port,
@@ -44,7 +44,7 @@ def test_install_exchange_call_refresh_uninstall_redact(
             api_secret=TEST_SHOPIFY_API_SECRET,
             app_url=f"http://127.0.0.1:{app_port}",
             webhook_retries=0,
-            fixtures_dir=FIXTURES / "shopify" / "webhooks",
+            fixtures_dir=SHOPIFY_SIM_DATA / "webhooks",
         )
     )
     sim = simulator(sim_app)

@@ -29,7 +29,7 @@ from app.shopify import webhook_handlers
 from app.shopify.webhook_handlers import ReceivedWebhook
 from app.shopify.webhooks import MAX_BODY_BYTES, requeue_waiting_deliveries, webhook_job_id
 from tests.integration.factories import make_shop
-from tests.support import FIXTURES, TEST_SHOPIFY_API_SECRET, load_fixture
+from tests.support import SHOPIFY_SIM_DATA, TEST_SHOPIFY_API_SECRET, load_fixture
 
 SHOP = "webhook-shop.myshopify.com"
 VECTORS = {v["topic"]: v for v in load_fixture("shopify/webhook_hmac_vectors.json")["vectors"]}
@@ -37,7 +37,7 @@ TRIGGERED_AT = "2026-07-01T12:00:00.000000000Z"
 
 
 def fixture_body(topic: str) -> bytes:
-    return (FIXTURES / "shopify" / str(VECTORS[topic]["file"])).read_bytes()
+    return (SHOPIFY_SIM_DATA / str(VECTORS[topic]["file"])).read_bytes()
 
 
 def sign(body: bytes, secret: str = TEST_SHOPIFY_API_SECRET) -> str:

@@ -23,7 +23,7 @@ from tests.integration.shopify.test_webhooks import (
     queued_job_ids,
     run_webhook_jobs,
 )
-from tests.support import FIXTURES, TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET, serving
+from tests.support import SHOPIFY_SIM_DATA, TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET, serving
 
 SHOP = "webhook-shop.myshopify.com"
 SIM_NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ def sim(app_url: str) -> Simulator:
         api_secret=TEST_SHOPIFY_API_SECRET,
         app_url=app_url,
         webhook_retries=0,
-        fixtures_dir=FIXTURES / "shopify" / "webhooks",
+        fixtures_dir=SHOPIFY_SIM_DATA / "webhooks",
         clock=lambda: SIM_NOW,
     )
     return simulator(create_app(config))

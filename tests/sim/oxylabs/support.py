@@ -36,7 +36,7 @@ def payload(query: str | list[str], **overrides: Any) -> dict[str, Any]:
 def real_fixture(name: str) -> Any:
     here = Path(__file__).resolve()
     root = next(p for p in here.parents if (p / "pyproject.toml").exists())
-    return json.loads((root.parent / "shared" / "fixtures" / "oxylabs" / name).read_text())
+    return json.loads((root / "tests" / "fixtures" / "oxylabs" / name).read_text())
 
 
 @dataclass(frozen=True)

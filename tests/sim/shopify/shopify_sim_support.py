@@ -15,7 +15,9 @@ def _repo_root() -> Path:
     return next(p for p in here.parents if (p / "pyproject.toml").is_file())
 
 
-SHOPIFY_FIXTURES = _repo_root().parent / "shared" / "fixtures" / "shopify"
+SHOPIFY_FIXTURES = _repo_root() / "tests" / "fixtures" / "shopify"
+#: The simulator's own data: webhook bodies (the HMAC vectors' `file` is relative to it).
+SHOPIFY_SIM_DATA = _repo_root() / "simulators" / "shopify" / "data"
 API_KEY = "test-client-id"
 API_SECRET = "test-client-secret"
 APP_URL = "http://app.test"
@@ -44,7 +46,7 @@ def make_config(**overrides: Any) -> SimulatorConfig:
         "api_secret": API_SECRET,
         "app_url": APP_URL,
         "webhook_retries": 0,
-        "fixtures_dir": SHOPIFY_FIXTURES / "webhooks",
+        "fixtures_dir": SHOPIFY_SIM_DATA / "webhooks",
     }
     values.update(overrides)
     return SimulatorConfig(**values)

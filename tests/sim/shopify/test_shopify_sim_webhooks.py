@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from shopify_sim_support import (
     SHOP,
-    SHOPIFY_FIXTURES,
+    SHOPIFY_SIM_DATA,
     Receiver,
     load_fixture,
     make_config,
@@ -23,7 +23,7 @@ EXAMPLE_HEADERS = VECTORS["example_headers"]
 
 @pytest.mark.parametrize("vector", VECTORS["vectors"], ids=lambda v: v["topic"])
 def test_hmac_of_each_fixture_equals_the_vector(vector: dict[str, str]) -> None:
-    body = (SHOPIFY_FIXTURES / vector["file"]).read_bytes()
+    body = (SHOPIFY_SIM_DATA / vector["file"]).read_bytes()
 
     assert body_hmac(body, vector["client_secret"]) == vector["x_shopify_hmac_sha256"]
 
@@ -32,7 +32,7 @@ def test_hmac_of_each_fixture_equals_the_vector(vector: dict[str, str]) -> None:
 def test_delivered_fixture_bytes_carry_the_vector_hmac(
     sim: Simulator, receiver: Receiver, vector: dict[str, str]
 ) -> None:
-    body = (SHOPIFY_FIXTURES / vector["file"]).read_bytes()
+    body = (SHOPIFY_SIM_DATA / vector["file"]).read_bytes()
 
     result = sim.webhooks.deliver(vector["topic"], SHOP, body, api_version=vector["api_version"])
 
@@ -131,7 +131,7 @@ def test_control_endpoint_takes_an_object_or_a_fixture_name(
 
     assert receiver.requests[0][1] == b'{"a":1}'
     assert (
-        receiver.requests[1][1] == (SHOPIFY_FIXTURES / "webhooks/products_delete.json").read_bytes()
+        receiver.requests[1][1] == (SHOPIFY_SIM_DATA / "webhooks/products_delete.json").read_bytes()
     )
 
 

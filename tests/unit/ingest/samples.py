@@ -1,4 +1,4 @@
-"""Loads the real Oxylabs samples kept in ``<repo>/../shared/fixtures/oxylabs``."""
+"""Loads the real Oxylabs samples kept in ``tests/fixtures/oxylabs``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def _repo_root() -> Path:
     raise RuntimeError("no pyproject.toml above the tests")
 
 
-OXYLABS_FIXTURES = _repo_root().parent / "shared" / "fixtures" / "oxylabs"
+OXYLABS_FIXTURES = _repo_root() / "tests" / "fixtures" / "oxylabs"
 IN_STOCK = "real_amazon_product_in_stock_3p_seller_B0CYVN8CCQ.json"
 UNAVAILABLE = "real_amazon_product_unavailable_no_buybox_B084Y7CHX5.json"
 FAULTED_404 = "real_amazon_product_faulted_404_B0846G5N74.json"

@@ -38,7 +38,7 @@ JOB_ID = "7342973874281147393"
 def _fixtures() -> Path:
     here = Path(__file__).resolve()
     root = next(p for p in here.parents if (p / "pyproject.toml").exists())
-    return root.parent / "shared" / "fixtures" / "oxylabs"
+    return root / "tests" / "fixtures" / "oxylabs"
 
 
 def _fixture(name: str) -> Any:

@@ -25,7 +25,7 @@ from app.ingest.provider import (
 DATA = "https://data.test"
 REALTIME = "https://realtime.test/v1/queries"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "oxylabs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "oxylabs"
 
 
 def fixture(name: str) -> Any:

@@ -13,7 +13,7 @@ from graphql import GraphQLSchema, OperationDefinitionNode, build_client_schema,
 from app.shopify.graphql.documents import COST_HINTS, document, document_paths
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
-SCHEMA = ROOT.parent / "shared" / "fixtures" / "shopify" / "admin_2026-10.json.gz"
+SCHEMA = ROOT / "simulators" / "shopify" / "data" / "admin_2026-10.json.gz"
 
 
 @cache

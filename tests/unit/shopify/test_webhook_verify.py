@@ -16,7 +16,7 @@ from app.shopify.webhook_verify import (
     shopify_headers,
     verify_delivery,
 )
-from tests.support import FIXTURES, TEST_SHOPIFY_API_SECRET, load_fixture
+from tests.support import SHOPIFY_SIM_DATA, TEST_SHOPIFY_API_SECRET, load_fixture
 
 VECTORS: list[dict[str, Any]] = load_fixture("shopify/webhook_hmac_vectors.json")["vectors"]
 EXAMPLE_HEADERS: dict[str, str] = load_fixture("shopify/webhook_hmac_vectors.json")[
@@ -27,7 +27,7 @@ SECRETS = (TEST_SHOPIFY_API_SECRET,)
 
 
 def body_of(vector: dict[str, Any]) -> bytes:
-    return (FIXTURES / "shopify" / str(vector["file"])).read_bytes()
+    return (SHOPIFY_SIM_DATA / str(vector["file"])).read_bytes()
 
 
 def headers_for(
