@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from app import api, broker, cli
+from app.api.errors import register_outage_handlers
 from app.config import Settings
 from app.crypto import TokenCipher
 from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(shopify_web.bp)
     api.init_app(app)
+    register_outage_handlers(app)
     cli.init_app(app)
     return app
 

@@ -12,7 +12,12 @@ from app.api.errors import ApiError
 def json_body() -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        # `silent` covers decoding errors only; JSON nested past the interpreter's recursion
+        # limit raises from the parser itself.
+        data = None
     if data is None:
         raise ApiError(400, "invalid_json", "The body is not valid JSON.")
     if not isinstance(data, dict):

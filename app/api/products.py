@@ -126,13 +126,7 @@ def get_product(product_id: int) -> ResponseReturnValue:
         Observation.product_id == product.id, Observation.shop_id == product.shop_id
     )
     if "history_cursor" in args:
-        at_raw, last_id = decode_cursor(args["history_cursor"], (str, int))
-        try:
-            at = datetime.fromisoformat(at_raw)
-        except ValueError:
-            raise ApiError(
-                422, "invalid_cursor", "The cursor is not one this API gave out."
-            ) from None
+        at, last_id = decode_cursor(args["history_cursor"], (datetime, int))
         statement = statement.where(
             or_(
                 Observation.observed_at < at,

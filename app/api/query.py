@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
 from flask import request
 
@@ -14,6 +16,8 @@ from app.api.errors import ApiError
 
 MAX_LIMIT = 100
 BIGINT_MAX = 2**63 - 1
+# ASCII digits only: str.isdigit() accepts "²" and "٣", which int() refuses or reads as 3.
+_WHOLE_NUMBER: Final = re.compile(r"[0-9]{1,19}")
 
 
 def query_parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +54,8 @@ def query_args(allowed: Iterable[str]) -> dict[str, str]:
 
 
 def whole_number(name: str, raw: str, low: int, high: int) -> int:
-    if not raw.isdigit() or len(raw) > 19 or not low <= int(raw) <= high:
+    """`raw` as an int in low..high: ASCII digits only, else 422 `invalid_{name}`."""
+    if _WHOLE_NUMBER.fullmatch(raw) is None or not low <= int(raw) <= high:
         raise ApiError(
             422, f"invalid_{name}", f"{name} must be a whole number from {low} to {high}."
         )
@@ -66,18 +71,43 @@ def encode_cursor(values: list[Any]) -> str:
 
 
 def decode_cursor(raw: str, shape: tuple[type, ...]) -> list[Any]:
-    """The values a cursor from `encode_cursor` holds, checked against `shape` (422 if not)."""
+    """The values a cursor from `encode_cursor` holds, checked against `shape` (422 if not).
+
+    `shape` names each item's type: `int` (0..2^63-1, a row id), `str`, or `datetime` (an ISO
+    8601 string with a UTC offset, returned as an aware UTC datetime). Anything else, JSON
+    nested past the parser's recursion limit included, is 422 `invalid_cursor`.
+    """
     try:
         value = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, RecursionError, binascii.Error):
         value = None
-    if (
-        not isinstance(value, list)
-        or len(value) != len(shape)
-        or not all(
-            isinstance(item, kind) and not (kind is int and isinstance(item, bool))
-            for item, kind in zip(value, shape, strict=True)
-        )
-    ):
-        raise ApiError(422, "invalid_cursor", "The cursor is not one this API gave out.")
-    return value
+    if not isinstance(value, list) or len(value) != len(shape):
+        raise _invalid_cursor()
+    return [_cursor_item(item, kind) for item, kind in zip(value, shape, strict=True)]
+
+
+def _cursor_item(item: object, kind: type) -> Any:
+    if kind is int:
+        if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= BIGINT_MAX:
+            return item
+    elif kind is datetime:
+        if isinstance(item, str):
+            return _aware_utc(item)
+    elif isinstance(item, kind):
+        return item
+    raise _invalid_cursor()
+
+
+def _aware_utc(raw: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            raise ValueError("no UTC offset")
+        # Year 1 at +14:00 is year 0 in UTC, which datetime cannot hold (OverflowError).
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _invalid_cursor() from None
+
+
+def _invalid_cursor() -> ApiError:
+    return ApiError(422, "invalid_cursor", "The cursor is not one this API gave out.")

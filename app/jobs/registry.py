@@ -15,19 +15,16 @@ from dataclasses import dataclass
 from typing import Generic, ParamSpec, TypeVar
 
 from rq import Retry
-from rq.job import Job, JobStatus
+from rq.job import Job
 
 from app.broker import QUEUE_NAMES, current_broker
 from app.extensions import db
+from app.jobs.liveness import live_job
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 DAY = 24 * 3600
-# A job with this id already waiting or running makes a second enqueue a no-op.
-LIVE_STATUSES = frozenset(
-    {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
-)
 
 
 @dataclass(frozen=True)
@@ -74,8 +71,10 @@ class Task(Generic[P, R]):
         queue = current_broker().queue(self.spec.queue)
         job_id = self._job_id(*args, **kwargs) if self._job_id else None
         if job_id is not None:
-            existing = queue.fetch_job(job_id)
-            if existing is not None and existing.get_status(refresh=False) in LIVE_STATUSES:
+            # A job with this id already waiting, or running with a current heartbeat, makes a
+            # second enqueue a no-op; a started job whose heartbeat expired is enqueued again.
+            existing = live_job(queue, job_id)
+            if existing is not None:
                 return existing
         retry = (
             Retry(max=len(self.spec.retry_intervals), interval=list(self.spec.retry_intervals))

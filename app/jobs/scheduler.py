@@ -2,6 +2,11 @@
 
 Every copy loops; only the holder of the lock runs tasks. The holder renews the lock each tick;
 if it dies, the lock expires and another copy takes over within `LOCK_TTL_SECONDS`.
+
+While Redis or PostgreSQL is unreachable the loop waits with backoff (`app.outage`), logging once
+when the outage begins and once when it ends, and ticks again when both answer. A task that
+fails for another reason (a bug, a row deleted under it) is logged with its traceback and runs
+again at the next tick; the other tasks still run.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from datetime import datetime, timedelta
 from types import FrameType
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from redis import Redis
 
 from app.broker import current_broker
-from app.extensions import current_settings
+from app.extensions import current_settings, db
 from app.models.types import utcnow
+from app.outage import DATABASE, REDIS, Outage, database_outage, dependency_of, redis_outage
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +80,14 @@ class Scheduler:
             previous = self.last_run.get(task.name)
             if previous is not None and now - previous < task.every:
                 continue
-            # Tasks only claim rows and enqueue jobs; a failure here means PostgreSQL or Redis
-            # is down, so it propagates and the process manager restarts the scheduler.
-            task.run(now)
+            try:
+                task.run(now)
+            except Exception as error:
+                db.session.rollback()
+                if dependency_of(error) is not None:
+                    raise  # the loop waits for the dependency, then ticks again
+                log.exception("periodic task %s failed; it runs again next tick", task.name)
+                continue
             self.last_run[task.name] = now
             ran.append(task.name)
         return ran
@@ -112,10 +124,32 @@ def scheduler_command() -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     log.info("scheduler started with %d task(s)", len(scheduler.tasks))
+    outages = {
+        REDIS: redis_outage(current_broker().redis),
+        DATABASE: database_outage(current_app._get_current_object()),  # type: ignore[attr-defined]
+    }
     try:
-        while not stop.is_set():
-            scheduler.tick(utcnow())
-            stop.wait(settings.scheduler_tick_seconds)
+        run_scheduler(scheduler, outages, stop, settings.scheduler_tick_seconds)
     finally:
-        scheduler.lock.release()
+        if not outages[REDIS].down:
+            scheduler.lock.release()
         log.info("scheduler stopped")
+
+
+def run_scheduler(
+    scheduler: Scheduler, outages: dict[str, Outage], stop: threading.Event, tick_seconds: float
+) -> None:
+    """Tick every `tick_seconds` until `stop` is set, waiting out dependency outages."""
+    while not stop.is_set():
+        if not all(outage.wait(stop) for outage in outages.values()):
+            return
+        try:
+            scheduler.tick(utcnow())
+        except Exception as error:
+            dependency = dependency_of(error)
+            if dependency is None:
+                raise
+            outages[dependency].report(error)
+            db.session.remove()
+            continue
+        stop.wait(tick_seconds)

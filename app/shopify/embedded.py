@@ -102,7 +102,7 @@ def stale_token_shop(token: str) -> str | None:
         if not isinstance(expires, int):
             return None
         return _verify(token, float(expires)).shop
-    except (IndexError, KeyError, ValueError, binascii.Error, InvalidSessionToken):
+    except (IndexError, KeyError, ValueError, RecursionError, binascii.Error, InvalidSessionToken):
         return None
 
 

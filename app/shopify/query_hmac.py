@@ -98,7 +98,8 @@ def verify_query(
 
 
 def _check_timestamp(raw: str, *, now: datetime, max_age: timedelta) -> None:
-    if not raw.isdigit():
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise QueryVerificationError(f"query timestamp {raw!r} is not a Unix time")
     skew = abs(now.timestamp() - int(raw))
     if skew > max_age.total_seconds():

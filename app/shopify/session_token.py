@@ -50,7 +50,9 @@ def _b64decode(segment: str) -> bytes:
 def _json_segment(segment: str) -> dict[str, Any]:
     try:
         value = json.loads(_b64decode(segment))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
+        # ValueError covers JSONDecodeError and UnicodeDecodeError; RecursionError is JSON
+        # nested deeper than the interpreter's recursion limit.
         raise InvalidSessionToken("malformed JSON") from None
     if not isinstance(value, dict):
         raise InvalidSessionToken("segment is not a JSON object")
@@ -76,6 +78,9 @@ def _shop_of(url: object, claim: str) -> str:
 
 def verify_session_token(token: str, *, api_key: str, api_secret: str, now: float) -> SessionClaims:
     """Return the token's claims, or raise InvalidSessionToken with the reason."""
+    if not token.isascii():
+        # A JWT is base64url segments joined by dots: ASCII by construction.
+        raise InvalidSessionToken("not ASCII")
     segments = token.split(".")
     if len(segments) != 3 or not all(segments[:2]):
         raise InvalidSessionToken("not a JWT")

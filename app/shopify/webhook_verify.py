@@ -159,6 +159,8 @@ def parse_payload(body: bytes) -> dict[str, Any]:
         payload = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise WebhookRejected(400, "invalid_json", str(error)) from None
+    except RecursionError:
+        raise WebhookRejected(400, "invalid_json", "nested deeper than JSON allows here") from None
     if not isinstance(payload, dict):
         raise WebhookRejected(400, "invalid_json", f"body is a JSON {type(payload).__name__}")
     return payload

@@ -19,12 +19,12 @@ from typing import Final
 
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
-from rq.job import Job
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.broker import current_broker
 from app.extensions import current_settings, db
+from app.jobs.liveness import job_alive
 from app.jobs.registry import job
 from app.models import WebhookEvent
 from app.models.types import utcnow
@@ -109,7 +109,8 @@ def record_delivery(delivery: Delivery, body: bytes) -> bool:
 
 
 def _job_lost(webhook_id: str) -> bool:
-    return not Job.exists(webhook_job_id(webhook_id), connection=current_broker().redis)
+    queue = process_webhook.spec.queue
+    return not job_alive(current_broker().redis, queue, webhook_job_id(webhook_id))
 
 
 def _requeue_if_lost(delivery: Delivery) -> None:

@@ -58,8 +58,9 @@ def parse_money(value: object, where: str) -> Decimal:
 
 def _error_index(error: UserError, count: int) -> int | None:
     path = error.get("field") or []
-    if len(path) >= 2 and path[0] == "variants" and str(path[1]).isdigit():
-        index = int(path[1])
+    index_text = str(path[1]) if len(path) >= 2 and path[0] == "variants" else ""
+    if index_text.isascii() and index_text.isdigit():
+        index = int(index_text)
         return index if index < count else None
     return None
 

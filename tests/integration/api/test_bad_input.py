@@ -1,0 +1,118 @@
+"""Bad input on the API answers a clear 4xx, never 500 (issue 14, part 1: each instance)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.integration.api.test_products import A, auth, installed
+from tests.integration.factories import make_product
+from tests.support import session_token
+
+
+def cursor(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("where", ["header", "payload", "signature"])
+def test_a_non_ascii_session_token_is_401(client: FlaskClient, where: str) -> None:
+    installed(A)
+    header, payload, signature = session_token(A, now=time.time()).split(".")
+    parts = {"header": header, "payload": payload, "signature": signature}
+    parts[where] = parts[where][:5] + "é" + parts[where][5:]
+    token = ".".join(parts.values())
+    response = client.get("/api/shop", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_session_token"
+    page = client.get("/app", query_string={"id_token": token, "shop": A})
+    assert page.status_code < 500
+
+
+def test_a_session_token_nested_past_the_recursion_limit_is_401(client: FlaskClient) -> None:
+    installed(A)
+    segment = base64.urlsafe_b64encode(nested(5000).encode()).decode().rstrip("=")
+    token = f"{segment}.{segment}.c2ln"
+    response = client.get("/api/shop", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_session_token"
+    assert client.get("/app", query_string={"id_token": token}).status_code < 500
+
+
+# Superscript two, Arabic-Indic three, fullwidth one: isdigit() says yes to each.
+UNICODE_DIGITS = ["\u00b2", "\u0663", "\uff11"]
+
+
+@pytest.mark.parametrize("limit", [*UNICODE_DIGITS, "1e2", "-1", "", " 5", "9" * 20])
+def test_whole_number_query_parameters_are_ascii_digits_only(
+    client: FlaskClient, limit: str
+) -> None:
+    installed(A)
+    response = client.get("/api/products", query_string={"limit": limit}, headers=auth(A))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_limit"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [2**63],
+        [-1],
+        [True],
+        nested(1500),
+        nested(100_000),
+    ],
+    ids=["2^63", "negative", "bool", "nested-1500", "nested-100000"],
+)
+def test_bad_list_cursors_are_422(client: FlaskClient, value: Any) -> None:
+    installed(A)
+    response = client.get("/api/products", query_string={"cursor": cursor(value)}, headers=auth(A))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["2026-11-29T12:00:00", 5],  # no UTC offset
+        ["0001-01-01T00:00:00+14:00", 5],  # year 0 in UTC
+        ["9999-12-31T23:59:59-14:00", 5],  # year 10000 in UTC
+        ["2026-11-29T12:00:00+00:00", 2**63],
+        ["not a date", 5],
+    ],
+    ids=["naive", "year-1-plus-14", "year-9999-minus-14", "id-2^63", "not-a-date"],
+)
+def test_bad_history_cursors_are_422(client: FlaskClient, value: Any) -> None:
+    shop = installed(A)
+    product = make_product(shop)
+    response = client.get(
+        f"/api/products/{product.id}",
+        query_string={"history_cursor": cursor(value)},
+        headers=auth(A),
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/api/products"), ("patch", "/api/shop/settings"), ("post", "/api/push")],
+)
+def test_a_deeply_nested_json_body_is_400_invalid_json(
+    client: FlaskClient, method: str, path: str
+) -> None:
+    installed(A)
+    response = getattr(client, method)(
+        path, data=nested(100_000), content_type="application/json", headers=auth(A)
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_json"
