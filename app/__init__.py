@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from app import api, broker, cli
 from app.api.errors import register_outage_handlers
+from app.api.query import RowIdConverter
 from app.config import Settings
 from app.crypto import TokenCipher
 from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
@@ -26,6 +27,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from `settings` (read from the environment when omitted). Wiring only."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=settings.instance_path)
+    # Before any route is added: every `<int:...>` is a BIGINT row id.
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from flask import request
+from werkzeug.routing import IntegerConverter
 
 from app.api.errors import ApiError
 
@@ -18,6 +19,34 @@ MAX_LIMIT = 100
 BIGINT_MAX = 2**63 - 1
 # ASCII digits only: str.isdigit() accepts "²" and "٣", which int() refuses or reads as 3.
 _WHOLE_NUMBER: Final = re.compile(r"[0-9]{1,19}")
+
+
+def at_most_regex(limit: int) -> str:
+    """A regular expression matching the decimal numbers 0..`limit` (no sign; leading zeros
+    only within `limit`'s digit count), so that a larger number fails to match at all."""
+    digits = str(limit)
+    alternatives = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for index, digit in enumerate(digits):
+        low = "1" if index == 0 and len(digits) > 1 else "0"
+        if digit > low:
+            rest = len(digits) - index - 1
+            tail = rf"\d{{{rest}}}" if rest else ""
+            alternatives.append(f"{digits[:index]}[{low}-{chr(ord(digit) - 1)}]{tail}")
+    alternatives.append(digits)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: 0..2^63-1, PostgreSQL's BIGINT. A path id past it matches no
+    route (404) instead of reaching the database ("bigint out of range", a 500). The bound is
+    in the regular expression, not only in `max`: werkzeug checks the method before it
+    converts, so a `max` alone would answer 405 where another method's rule shares the path."""
+
+    regex = at_most_regex(BIGINT_MAX)
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", BIGINT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def query_parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -8,8 +8,10 @@ import time
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from app.api.query import RowIdConverter
 from tests.integration.api.test_products import A, auth, installed
 from tests.integration.factories import make_product
 from tests.support import session_token
@@ -116,3 +118,37 @@ def test_a_deeply_nested_json_body_is_400_invalid_json(
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_json"
+
+
+def int_routes(app: Flask) -> list[tuple[str, str]]:
+    """(method, path) of every route with an `<int:...>` part, the id set to 2^63."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments or not any(
+            isinstance(conv, RowIdConverter) for conv in rule._converters.values()
+        ):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(2**63))
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((method, path))
+    return found
+
+
+def test_path_ids_of_2_63_or_more_are_404_on_every_route(app: Flask, client: FlaskClient) -> None:
+    installed(A)
+    routes = int_routes(app)
+    # The pricing routes the issue names are among them, with the products and changes routes.
+    assert ("PATCH", f"/api/products/{2**63}") in routes
+    assert ("POST", f"/api/price-changes/{2**63}/approve") in routes
+    assert ("DELETE", f"/api/products/{2**63}/manual-override") in routes
+    for method, path in routes:
+        for raw in (str(2**63), str(2**64), "9" * 40):
+            response = client.open(
+                path.replace(str(2**63), raw), method=method, json={}, headers=auth(A)
+            )
+            assert response.status_code == 404, (method, path, response.get_data(as_text=True))
+    top = client.get(f"/api/price-changes/{2**63 - 1}", headers=auth(A))
+    assert top.status_code == 404
+    assert top.get_json()["error"]["code"] == "change_not_found"
