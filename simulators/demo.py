@@ -189,7 +189,7 @@ def link_demo_products(shopify_sim_url: str, env: Mapping[str, str]) -> int:
     from app.config import Settings
     from app.extensions import db
     from app.models import Product, Shop
-    from app.pricing.jobs import reconcile_prices
+    from app.push.jobs import reconcile_prices
 
     settings = Settings.from_env(
         env, instance_path=str(ROOT / env.get("INSTANCE_PATH", "instance"))

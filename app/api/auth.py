@@ -33,6 +33,11 @@ class SessionContext:
     user_id: str | None
     claims: Mapping[str, Any]
 
+    @property
+    def actor(self) -> str:
+        """Who a price change's audit trail names: the Shopify user id, else "merchant"."""
+        return self.user_id or "merchant"
+
 
 def unauthorized(code: str, message: str) -> ApiError:
     return ApiError(401, code, message, headers={RETRY_HEADER: "1"})

@@ -110,7 +110,7 @@ _CHANGE_BRIEF: dict[str, Any] = {
     },
 }
 
-# What every product answer says about its price (app.pricing.summary_service).
+# What every product answer says about its price (app.price_changes.summary).
 PRICING_SUMMARY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["proposed_price", "shopify_price", "change_state", "change"],

@@ -1,4 +1,5 @@
-"""/api/products: link variants to Amazon listings, list them, read history, refresh, unlink."""
+"""/api/products: link variants to Amazon listings, list them, read history, refresh, unlink;
+a product's pricing (markup override, pause, manual price handed back) and "Update Shopify"."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from app.api.auth import current_session, session_required
 from app.api.body import json_body
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
+from app.api.price_changes import refused
+from app.api.pricing_schema import CHANGE_SCHEMA, PRODUCT_PATCH_REQUEST, PRODUCT_PRICING_SCHEMA
 from app.api.products_schema import (
     HISTORY_SCHEMA,
     LINK_SCHEMA,
     PRODUCT_LIST_SCHEMA,
     PRODUCT_SCHEMA,
-    USAGE_SCHEMA,
     observation_json,
     products_json,
     usage_json,
@@ -32,15 +34,22 @@ from app.api.query import (
     query_args,
     query_parameter,
 )
+from app.api.shop import invalid_setting
 from app.extensions import db
-from app.ingest.budget_service import usage_of
+from app.ingest.budget import usage_of
 from app.ingest.jobs import refresh_now
-from app.ingest.link_service import LinkError, LinkRequest, link_product, shop_product
+from app.ingest.link import LinkError, LinkRequest, link_product, shop_product
 from app.models import Observation, Product
 from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
 from app.models.types import utcnow
+from app.price_changes import approval, settings
+from app.price_changes.approval import ApprovalError
+from app.price_changes.ledger import change_json
+from app.price_changes.settings import SettingsError
+from app.price_changes.summary import pricing_summary
 
 _ERRORS = {401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 422: ERROR_SCHEMA}
+_PRICING_ERRORS = {**_ERRORS, 409: ERROR_SCHEMA}
 _ID = {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
@@ -186,12 +195,69 @@ def refresh_product(product_id: int) -> ResponseReturnValue:
     return jsonify(job_id=job.id), 202
 
 
-@bp.get("/usage")
+def _locked_product_or_404(product_id: int) -> Product:
+    """The session's shop's product, row-locked for a pricing change."""
+    product = db.session.scalar(
+        select(Product)
+        .where(Product.id == product_id, Product.shop_id == current_session().shop.id)
+        .with_for_update()
+    )
+    if product is None:
+        raise ApiError(404, "product_not_found", f"No product {product_id} in this shop.")
+    return product
+
+
+@bp.patch("/products/<int:product_id>")
 @operation(
-    summary="This month's provider results used against the shop's budget",
-    tags=["products"],
-    responses={200: USAGE_SCHEMA, 401: ERROR_SCHEMA},
+    summary="A product's markup override and pause switch",
+    tags=["pricing"],
+    parameters=[_ID],
+    request=PRODUCT_PATCH_REQUEST,
+    responses={200: PRODUCT_PRICING_SCHEMA, **_PRICING_ERRORS},
 )
 @session_required
-def get_usage() -> ResponseReturnValue:
-    return jsonify(usage_json(usage_of(current_session().shop, utcnow())))
+def patch_product(product_id: int) -> ResponseReturnValue:
+    product = _locked_product_or_404(product_id)
+    body = json_body()
+    session = current_session()
+    try:
+        settings.update_product(session.shop, product, body, actor=session.actor, now=utcnow())
+    except SettingsError as error:
+        raise invalid_setting(error) from None
+    return jsonify(id=product.id, pricing=pricing_summary([product.id])[product.id])
+
+
+@bp.delete("/products/<int:product_id>/manual-override")
+@operation(
+    summary="Hand a price set by hand in Shopify back to PriceBridge",
+    tags=["pricing"],
+    parameters=[_ID],
+    responses={200: PRODUCT_PRICING_SCHEMA, **_PRICING_ERRORS},
+)
+@session_required
+def clear_override(product_id: int) -> ResponseReturnValue:
+    product = _locked_product_or_404(product_id)
+    session = current_session()
+    settings.clear_manual_override(session.shop, product, actor=session.actor, now=utcnow())
+    return jsonify(id=product.id, pricing=pricing_summary([product.id])[product.id])
+
+
+@bp.post("/products/<int:product_id>/push")
+@operation(
+    summary='"Update Shopify": approve the product\'s change and push it',
+    tags=["pricing"],
+    parameters=[_ID],
+    responses={202: CHANGE_SCHEMA, **_PRICING_ERRORS},
+)
+@session_required
+def push_product(product_id: int) -> ResponseReturnValue:
+    session = current_session()
+    product = _locked_product_or_404(product_id)
+    change = approval.open_change_of(session.shop.id, product.id)
+    if change is None:
+        raise ApiError(409, "no_change", "Shopify already has this product's price.")
+    try:
+        approval.approve(session.shop.id, change, actor=session.actor, now=utcnow())
+    except ApprovalError as error:
+        raise refused(error) from None
+    return jsonify(change_json(change)), 202

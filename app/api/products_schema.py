@@ -9,7 +9,7 @@ from app.api.pricing_schema import PRICING_SUMMARY_SCHEMA
 from app.ingest.policy import Usage
 from app.models import Observation, Product
 from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
-from app.pricing.summary_service import pricing_summary
+from app.price_changes.summary import pricing_summary
 
 _TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 _DATE: dict[str, Any] = {"type": ["string", "null"], "format": "date"}

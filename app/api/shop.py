@@ -1,17 +1,32 @@
-"""GET /api/shop: who the session token speaks for (the shop, its grant and the user)."""
+"""/api/shop: who the session token speaks for (the shop, its grant and the user), and
+/api/shop/settings: the shop's pricing rules, with a preview of what a change would do."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.body import json_body
+from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
+from app.api.pricing_schema import SETTINGS_PATCH_REQUEST, SETTINGS_SCHEMA
+from app.models.types import utcnow
+from app.price_changes import settings
+from app.price_changes.settings import SettingsError
 
+_ERRORS = {401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 422: ERROR_SCHEMA}
+_PREVIEW = {
+    "name": "preview",
+    "in": "query",
+    "required": False,
+    "description": "true: answer what would change, apply nothing",
+    "schema": {"type": "boolean"},
+}
 _TIMESTAMP: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 SHOP_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -60,3 +75,46 @@ def get_shop() -> ResponseReturnValue:
         access_token_expires_at=_iso(shop.access_token_expires_at),
         user={"id": session.user_id},
     )
+
+
+def invalid_setting(error: SettingsError) -> ApiError:
+    """A refused rule or product setting as a 422 naming the field."""
+    return ApiError(422, "invalid_setting", str(error), {"field": error.field})
+
+
+@bp.get("/shop/settings")
+@operation(summary="The shop's pricing rules", tags=["pricing"], responses={200: SETTINGS_SCHEMA})
+@session_required
+def get_settings() -> ResponseReturnValue:
+    return jsonify(settings.settings_json(current_session().shop))
+
+
+@bp.patch("/shop/settings")
+@operation(
+    summary=(
+        "Change the pricing rules (preview=true lists what would change, applying nothing); "
+        "a big shop is repriced by a job (202)"
+    ),
+    tags=["pricing"],
+    parameters=[_PREVIEW],
+    request=SETTINGS_PATCH_REQUEST,
+    responses={200: SETTINGS_SCHEMA, 202: SETTINGS_SCHEMA, **_ERRORS},
+)
+@session_required
+def patch_settings() -> ResponseReturnValue:
+    session = current_session()
+    shop = session.shop
+    body = json_body()
+    try:
+        rules, action = settings.parse_patch(shop, body)
+    except SettingsError as error:
+        raise invalid_setting(error) from None
+    if request.args.get("preview", "").lower() in ("1", "true", "yes"):
+        changes = settings.preview_rules(shop, rules)
+        answer = settings.settings_json(shop)
+        return jsonify(preview=True, settings=answer, changes=changes)
+    applied = settings.apply_rules(shop, rules, action, actor=session.actor, now=utcnow())
+    answer = settings.settings_json(shop)
+    if applied.repricing == "queued":
+        return jsonify(preview=False, repricing="queued", settings=answer), 202
+    return jsonify(preview=False, repricing="done", settings=answer, changes=applied.changes)

@@ -10,11 +10,11 @@ import logging
 from datetime import datetime
 
 from app.extensions import current_settings
-from app.ingest.batch_service import collect_pending, pending_count, submit_products
+from app.ingest.batch import collect_pending, pending_count, submit_products
+from app.ingest.polling import claim_due, planned_batches
 from app.ingest.provider import MAX_BATCH, Provider, provider_from_settings
-from app.ingest.refresh_service import RefreshOutcome, refresh_product
-from app.ingest.scheduling import claim_due, planned_batches
-from app.jobs.registry import job
+from app.ingest.refresh import RefreshOutcome, refresh_product
+from app.jobs.decorators import job
 from app.models.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -96,16 +96,16 @@ class Scheduler:
 def periodic_tasks() -> tuple[PeriodicTask, ...]:
     """Every periodic task PriceBridge runs; each area adds its own here."""
     from app.ingest.jobs import ingest_tick
-    from app.pricing import jobs as pricing
+    from app.push import jobs as push
     from app.shopify.token_jobs import enqueue_due_token_refreshes
     from app.shopify.webhooks import requeue_waiting_deliveries
 
     return (
         PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),
         PeriodicTask("shopify-token-refresh", timedelta(minutes=1), enqueue_due_token_refreshes),
-        PeriodicTask("pricing-missed-pushes", timedelta(seconds=30), pricing.enqueue_missed_pushes),
-        PeriodicTask("pricing-recover-pushing", timedelta(minutes=1), pricing.enqueue_recoveries),
-        PeriodicTask("pricing-reconcile", timedelta(hours=6), pricing.enqueue_reconciliations),
+        PeriodicTask("pricing-missed-pushes", timedelta(seconds=30), push.enqueue_missed_pushes),
+        PeriodicTask("pricing-recover-pushing", timedelta(minutes=1), push.enqueue_recoveries),
+        PeriodicTask("pricing-reconcile", timedelta(hours=6), push.enqueue_reconciliations),
         PeriodicTask("webhook-sweep", timedelta(minutes=1), requeue_waiting_deliveries),
     )
 

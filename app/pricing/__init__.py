@@ -1,9 +1,13 @@
-"""Pricing core: pure functions over Decimal, no I/O (the service lives elsewhere)."""
+"""The pricing formula: pure functions over Decimal, no I/O.
+
+`rules` (markup, fixed add-on, margin floor, compare-at), `rounding`, `guard` (hold reasons,
+tolerance) and `preview`. What a price change does with a quote lives in `app.price_changes`;
+the Shopify write in `app.push`.
+"""
 
 from __future__ import annotations
 
 from app.pricing.guard import HoldReason, margin_floor, within_tolerance
-from app.pricing.idempotency import idempotency_key
 from app.pricing.preview import PreviewInput, PreviewRow, preview
 from app.pricing.rounding import Rounding, apply_rounding
 from app.pricing.rules import (
@@ -14,27 +18,9 @@ from app.pricing.rules import (
     may_auto_push,
     quote,
 )
-from app.pricing.state import (
-    AUTO_ACTOR,
-    ChangeRef,
-    ChangeState,
-    InvalidTransition,
-    Supersession,
-    TransitionRecord,
-    choose_superseded,
-    is_pushable,
-    is_stale,
-    is_terminal,
-    record_transition,
-    transition,
-)
 
 __all__ = [
-    "AUTO_ACTOR",
-    "ChangeRef",
-    "ChangeState",
     "HoldReason",
-    "InvalidTransition",
     "PreviewInput",
     "PreviewRow",
     "PriceBreakdown",
@@ -42,19 +28,10 @@ __all__ = [
     "ProductOverrides",
     "Quote",
     "Rounding",
-    "Supersession",
-    "TransitionRecord",
     "apply_rounding",
-    "choose_superseded",
-    "idempotency_key",
-    "is_pushable",
-    "is_stale",
-    "is_terminal",
     "margin_floor",
     "may_auto_push",
     "preview",
     "quote",
-    "record_transition",
-    "transition",
     "within_tolerance",
 ]

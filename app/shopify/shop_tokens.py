@@ -100,7 +100,7 @@ def learn_currency(shop: Shop) -> None:
     """After a commit that installed the shop: fetch its currency if it is not known yet."""
     if shop.currency is None:
         # Imported here: the pricing jobs reach Shopify through this module's tokens.
-        from app.pricing.jobs import sync_shop_currency
+        from app.price_changes.jobs import sync_shop_currency
 
         sync_shop_currency.enqueue(shop.id)
 

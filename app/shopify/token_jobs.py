@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.jobs.registry import job
+from app.jobs.decorators import job
 from app.models import Shop
 from app.models.types import utcnow
 from app.shopify.shop_tokens import SCHEDULED_REFRESH_MARGIN, fresh_shop

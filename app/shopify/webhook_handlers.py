@@ -109,7 +109,7 @@ def on_product_updated(shop: Shop, payload: Mapping[str, Any]) -> None:
     A price PriceBridge did not write (not the echo of its own push) marks the product
     manually overridden; a late delivery never overwrites a price read at a later time.
     """
-    from app.pricing.override_service import record_shopify_prices
+    from app.price_changes.override import record_shopify_prices
 
     record_shopify_prices(shop, _variant_prices(payload))
 

@@ -24,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.broker import current_broker
 from app.extensions import current_settings, db
+from app.jobs.decorators import job
 from app.jobs.liveness import job_alive
-from app.jobs.registry import job
 from app.models import WebhookEvent
 from app.models.types import utcnow
 from app.observability.logging import bound

@@ -38,12 +38,12 @@ from sqlalchemy import select, text
 from app import create_app
 from app.config import Settings
 from app.extensions import db
-from app.ingest import service as ingest_service
+from app.ingest import record
 from app.ingest.asin import Listing
-from app.ingest.batch_service import collect_pending, submit_products
+from app.ingest.batch import collect_pending, submit_products
 from app.ingest.jobs import _provider
+from app.ingest.polling import _COLUMNS, claim_due
 from app.ingest.provider import ListingQuery, Poll, Provider, Ticket, _poll
-from app.ingest.scheduling import _COLUMNS, claim_due
 from app.models import Product, ScrapeJob, Shop
 from app.models.types import utcnow
 from bench.support import bench_redis, free_port
@@ -374,7 +374,7 @@ def main() -> None:
     with bench_redis(os.environ.get("BENCH_REDIS_URL")) as redis_url:
         if args.bench == "throughput":
             if args.without_pricing:
-                ingest_service.notify_pricing = _no_pricing
+                record.notify_pricing = _no_pricing
             throughput(args.products, args.runs, redis_url)
         else:
             claim(args.linked, args.claims, args.batch, redis_url)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from app.broker import current_broker
 from app.extensions import db
 from app.models import PriceChange, PriceChangeEvent, Product, Shop
-from app.pricing.service import on_observation
-from app.pricing.summary_service import pricing_summary
+from app.price_changes.propose import on_observation
+from app.price_changes.summary import pricing_summary
 from tests.integration.factories import make_observation, make_product, make_shop
 from tests.support import session_token
 

@@ -296,7 +296,7 @@ def test_every_route_needs_a_session_token(client: FlaskClient, app: Flask) -> N
 def test_product_answers_carry_the_proposed_price_and_the_change_state(
     client: FlaskClient,
 ) -> None:
-    from app.pricing.service import on_observation
+    from app.price_changes.propose import on_observation
 
     shop = installed(A, currency="USD", markup_percent=Decimal("50"))
     product = make_product(shop, shopify_price=Decimal("10.00"))

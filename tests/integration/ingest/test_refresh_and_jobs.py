@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.ingest.jobs import collect_tickets, ingest_tick, refresh_now, submit_batch
 from app.ingest.provider import OxylabsProvider, RetryableError
-from app.ingest.refresh_service import RefreshOutcome, refresh_product
+from app.ingest.refresh import RefreshOutcome, refresh_product
 from app.models import Observation, Product, ScrapeJob
 from app.models.types import utcnow
 from app.realtime.events import events_after

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.extensions import current_settings
-from app.jobs.registry import job
+from app.jobs.decorators import job
 from app.observability.logging import log_context
 
 

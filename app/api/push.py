@@ -1,0 +1,58 @@
+"""/api/push: approve and push many price changes at once (by product ids, or by state)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+
+from app.api import bp
+from app.api.auth import current_session, session_required
+from app.api.body import json_body
+from app.api.errors import ApiError
+from app.api.openapi import ERROR_SCHEMA, operation
+from app.api.pricing_schema import BULK_PUSH_REQUEST, BULK_PUSH_SCHEMA
+from app.models.types import utcnow
+from app.price_changes import approval
+from app.price_changes.ledger import change_json
+
+_ERRORS = {401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 422: ERROR_SCHEMA}
+
+
+@bp.post("/push")
+@operation(
+    summary="Approve and push many changes: by product ids, or every proposed one",
+    tags=["pricing"],
+    request=BULK_PUSH_REQUEST,
+    responses={202: BULK_PUSH_SCHEMA, **_ERRORS},
+)
+@session_required
+def push_many() -> ResponseReturnValue:
+    body = json_body()
+    ids, states = _bulk_selection(body)
+    session = current_session()
+    approved, skipped = approval.approve_many(
+        session.shop.id, actor=session.actor, now=utcnow(), product_ids=ids, states=states
+    )
+    return jsonify(
+        approved=[change_json(c) for c in approved],
+        skipped=[{"id": c.id, "product_id": c.product_id, "state": c.state} for c in skipped],
+    ), 202
+
+
+def _bulk_selection(body: dict[str, Any]) -> tuple[list[int] | None, tuple[str, ...]]:
+    unknown = sorted(set(body) - {"product_ids", "filter"})
+    if unknown or ("product_ids" in body) == ("filter" in body):
+        raise ApiError(422, "invalid_selection", 'Send either "product_ids" or "filter".')
+    if "product_ids" in body:
+        ids = body["product_ids"]
+        valid = isinstance(ids, list) and 0 < len(ids) <= approval.MAX_BULK
+        if not valid or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise ApiError(422, "invalid_selection", "product_ids must be 1..5000 integers.")
+        return ids, ("proposed", "failed")
+    selection = body["filter"]
+    states = selection.get("state", ["proposed"]) if isinstance(selection, dict) else None
+    if not isinstance(states, list) or not set(states) <= {"proposed", "failed"} or not states:
+        raise ApiError(422, "invalid_selection", 'filter.state must list "proposed"/"failed".')
+    return None, tuple(states)

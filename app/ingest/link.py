@@ -1,0 +1,166 @@
+"""Linking a Shopify variant to an Amazon listing, from what the merchant sent.
+
+`LinkRequest.from_json` reads an untrusted JSON object into a validated request or raises
+`LinkError` naming every bad field; `link_product` writes it in one transaction (a duplicate
+link is a clean 409, nothing half-written).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.config_reader import ZIP_OR_POSTCODE_RE
+from app.extensions import db
+from app.ingest.asin import Listing, ListingError, parse_listing
+from app.models import Product
+from app.models.shop import POLLING_TIERS
+from app.push.jobs import reconcile_prices
+
+VARIANT_GID: Final = re.compile(r"^gid://shopify/ProductVariant/[1-9][0-9]{0,18}$")
+PRODUCT_GID: Final = re.compile(r"^gid://shopify/Product/[1-9][0-9]{0,18}$")
+FIELDS: Final = frozenset(
+    {
+        "shopify_variant_gid",
+        "shopify_product_gid",
+        "asin",
+        "marketplace",
+        "url",
+        "polling_tier",
+        "delivery_location",
+    }
+)
+_MAX_TEXT = 2048
+
+
+class LinkError(ValueError):
+    def __init__(
+        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    variant_gid: str
+    product_gid: str
+    listing: Listing
+    polling_tier: str | None = None
+    delivery_location: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LinkRequest:
+        unknown = sorted(str(key) for key in data if key not in FIELDS)
+        if unknown:
+            raise LinkError(
+                422,
+                "unknown_fields",
+                f"Unknown field(s): {', '.join(unknown)}.",
+                {"unknown": unknown, "allowed": sorted(FIELDS)},
+            )
+        problems: dict[str, str] = {}
+        variant = _gid(data, "shopify_variant_gid", VARIANT_GID, "ProductVariant", problems)
+        product = _gid(data, "shopify_product_gid", PRODUCT_GID, "Product", problems)
+        tier = _optional(data, "polling_tier", problems)
+        if tier is not None and tier not in POLLING_TIERS:
+            problems["polling_tier"] = f"must be one of {', '.join(POLLING_TIERS)}"
+        location = _optional(data, "delivery_location", problems)
+        if location is not None and not ZIP_OR_POSTCODE_RE.match(location):
+            problems["delivery_location"] = "must be a ZIP or postcode, such as 90210"
+        if problems:
+            raise LinkError(422, "invalid_fields", _summary(problems), {"fields": problems})
+        return cls(variant, product, _listing(data), tier, location)
+
+
+def _summary(problems: dict[str, str]) -> str:
+    return "; ".join(f"{name} {problem}" for name, problem in sorted(problems.items())) + "."
+
+
+def _gid(
+    data: Mapping[str, Any],
+    name: str,
+    pattern: re.Pattern[str],
+    kind: str,
+    problems: dict[str, str],
+) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not pattern.match(value):
+        problems[name] = f"must be a Shopify {kind} GID such as gid://shopify/{kind}/123"
+        return ""
+    return value
+
+
+def _optional(data: Mapping[str, Any], name: str, problems: dict[str, str]) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > _MAX_TEXT:
+        problems[name] = "must be a string"
+        return None
+    return value.strip()
+
+
+def _listing(data: Mapping[str, Any]) -> Listing:
+    url, asin, marketplace = data.get("url"), data.get("asin"), data.get("marketplace")
+    for name, value in (("url", url), ("asin", asin), ("marketplace", marketplace)):
+        if value is not None and (not isinstance(value, str) or len(value) > _MAX_TEXT):
+            raise LinkError(422, "invalid_listing", f"{name} must be a string.", {"field": name})
+    if (url is None) == (asin is None):
+        raise LinkError(
+            422,
+            "invalid_listing",
+            "Give the Amazon listing as either {asin, marketplace} or {url}.",
+        )
+    text = url if url is not None else asin
+    assert isinstance(text, str)  # checked above: exactly one of them, and a string
+    try:
+        return parse_listing(text, marketplace)
+    except ListingError as error:
+        raise LinkError(422, "invalid_listing", str(error)) from None
+
+
+def link_product(shop_id: int, request: LinkRequest, now: datetime) -> Product:
+    """Create the link, due for its first poll now; 409 if the variant is already linked."""
+    product = Product(
+        shop_id=shop_id,
+        asin=request.listing.asin,
+        marketplace=request.listing.marketplace,
+        delivery_location=request.delivery_location,
+        shopify_product_gid=request.product_gid,
+        shopify_variant_gid=request.variant_gid,
+        polling_tier=request.polling_tier or "normal",
+        status="active",
+        next_poll_at=now,
+    )
+    db.session.add(product)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise LinkError(
+            409,
+            "already_linked",
+            f"{request.variant_gid} is already linked to an Amazon listing; unlink it first.",
+        ) from None
+    # The variant's current Shopify price: tolerance and "unchanged" decisions need it, and
+    # the reconciliation's first read of a product records it (one job per shop at a time).
+    reconcile_prices.enqueue(shop_id)
+    return product
+
+
+def shop_product(shop_id: int, product_id: int) -> Product | None:
+    """The shop's product, or None (another shop's product is as good as missing)."""
+    if not 0 < product_id < 2**63:
+        return None
+    statement = select(Product).where(Product.id == product_id, Product.shop_id == shop_id)
+    return db.session.scalars(statement).first()

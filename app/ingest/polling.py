@@ -1,0 +1,146 @@
+"""Choosing which products to poll now, within each shop's budget, and enqueueing batches.
+
+On PostgreSQL the claim is `SELECT ... FOR UPDATE SKIP LOCKED` walking the partial index
+`ix_product_due` in `next_poll_at` order and stopping after `limit` rows, so its cost grows
+with the number due, not the number linked, and two claimers never take the same product.
+SQLite has no row locks: there each row is taken with a compare-and-set on `next_poll_at`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, select, text, update
+
+from app.extensions import current_settings, db
+from app.ingest.budget import lock_shops, reserve
+from app.ingest.policy import PollState, batches, next_month_start, next_poll_at
+from app.models import Product
+from app.models.types import utcnow
+
+#: At most this many products are claimed per tick; the rest wait for the next one.
+CLAIM_LIMIT = 5000
+#: A product of an uninstalled shop is looked at again after this long (it may come back).
+UNINSTALLED_RECHECK = timedelta(days=1)
+_COLUMNS = (
+    Product.id,
+    Product.shop_id,
+    Product.next_poll_at,
+    Product.marketplace,
+    Product.delivery_location,
+    Product.polling_tier,
+    Product.poll_interval_override_seconds,
+    Product.price_changed_at,
+    Product.created_at,
+    Product.failed_polls,
+)
+
+Group = tuple[str, str | None]
+_NEXT_POLLS = text(
+    "UPDATE product SET next_poll_at = v.next_poll_at, updated_at = :now"
+    " FROM unnest(CAST(:ids AS bigint[]), CAST(:next AS timestamptz[]))"
+    " AS v(id, next_poll_at) WHERE product.id = v.id"
+)
+
+
+@dataclass
+class Claim:
+    """The products to poll now, grouped for batching, and what was skipped."""
+
+    due: list[tuple[Group, int]] = field(default_factory=list)
+    over_budget: list[int] = field(default_factory=list)
+    uninstalled: list[int] = field(default_factory=list)
+
+    @property
+    def product_ids(self) -> list[int]:
+        return [product_id for _, product_id in self.due]
+
+
+def claim_due(now: datetime, limit: int = CLAIM_LIMIT) -> Claim:
+    """Claim up to `limit` due products, spend their shops' budgets, and commit."""
+    rows = _claim_rows(now, limit)
+    claim = Claim()
+    shops = lock_shops({row.shop_id for row in rows})
+    updates: list[dict[str, Any]] = []
+    for shop_id in sorted(shops.keys() | {row.shop_id for row in rows}):
+        mine = [row for row in rows if row.shop_id == shop_id]
+        shop = shops.get(shop_id)
+        if shop is None or shop.uninstalled_at is not None:
+            claim.uninstalled += [row.id for row in mine]
+            updates += [{"id": row.id, "next_poll_at": now + UNINSTALLED_RECHECK} for row in mine]
+            continue
+        granted = reserve(shop, len(mine), now)
+        for row in mine[:granted]:
+            claim.due.append(((row.marketplace, _geo(row)), row.id))
+            updates.append({"id": row.id, "next_poll_at": next_poll_at(_state(row), now)})
+        # Over budget: nothing more can be spent before the month turns.
+        claim.over_budget += [row.id for row in mine[granted:]]
+        updates += [{"id": row.id, "next_poll_at": next_month_start(now)} for row in mine[granted:]]
+    _set_next_polls(updates)
+    db.session.commit()
+    return claim
+
+
+def _set_next_polls(updates: list[dict[str, Any]]) -> None:
+    if not updates:
+        return
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(update(Product), updates)
+        return
+    # One UPDATE joined to two arrays instead of a thousand single-row UPDATEs; arrays rather
+    # than a VALUES list of 2,000 parameters, which SQLAlchemy compiled and psycopg parsed
+    # afresh on every claim (most of its time). `updated_at` as the ORM's onupdate sets it.
+    db.session.execute(
+        _NEXT_POLLS,
+        {
+            "ids": [item["id"] for item in updates],
+            "next": [item["next_poll_at"] for item in updates],
+            "now": utcnow(),
+        },
+    )
+
+
+def _claim_rows(now: datetime, limit: int) -> Sequence[Row[Any]]:
+    statement = (
+        select(*_COLUMNS)
+        .where(Product.status == "active", Product.next_poll_at <= now)
+        .order_by(Product.next_poll_at)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        return db.session.execute(statement.with_for_update(skip_locked=True, of=Product)).all()
+    claimed = []
+    for row in db.session.execute(statement).all():
+        taken = db.session.execute(
+            update(Product)
+            .where(Product.id == row.id, Product.next_poll_at == row.next_poll_at)
+            .values(next_poll_at=next_poll_at(_state(row), now))
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(row)
+    return claimed
+
+
+def _state(row: Row[Any]) -> PollState:
+    return PollState(
+        tier=row.polling_tier,
+        override_seconds=row.poll_interval_override_seconds,
+        price_changed_at=row.price_changed_at,
+        tracked_since=row.created_at,
+        failures=row.failed_polls or 0,
+    )
+
+
+def _geo(row: Row[Any]) -> str | None:
+    if row.delivery_location:
+        return str(row.delivery_location)
+    return current_settings().delivery_locations.get(row.marketplace)
+
+
+def planned_batches(claim: Claim, size: int) -> list[list[int]]:
+    """The claim cut into provider batches: one marketplace and geo each, at most `size`."""
+    grouped = batches(claim.due, key=lambda item: item[0], size=size)
+    return [[product_id for _, product_id in members] for _, members in grouped]

@@ -1,0 +1,47 @@
+"""Price-change jobs: reprice a whole shop, learn the shop's currency. They take ids, call
+the services, and are enqueued after the commit."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.jobs.decorators import job
+from app.models import Shop
+from app.price_changes.state import AUTO_ACTOR
+from app.shopify.graphql.operations import read_shop_currency
+from app.shopify.graphql.shop_client import admin_client
+
+
+@job(
+    "default",
+    timeout=3600,
+    retry_intervals=(60, 300),
+    job_id=lambda shop_id, actor: f"reprice-shop-{shop_id}",
+)
+def reprice_shop(shop_id: int, actor: str) -> int:
+    # Imported here: settings enqueues this job, so it imports this module first.
+    from app.price_changes.settings import reprice_shop as reprice_all
+
+    return reprice_all(shop_id, actor=actor)
+
+
+@job(
+    "default",
+    timeout=120,
+    retry_intervals=(10, 60, 300),
+    job_id=lambda shop_id: f"shop-currency-{shop_id}",
+)
+def sync_shop_currency(shop_id: int) -> str | None:
+    """Read the shop's currency from Shopify; when it changed, reprice every product.
+
+    Until it is known every quote is held (Amazon's price cannot be compared), so a new
+    install runs this at once, and the reconciliation keeps it current.
+    """
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or not shop.is_installed:
+        return None
+    code = read_shop_currency(admin_client(shop))
+    if code != shop.currency:
+        shop.currency = code
+        db.session.commit()
+        reprice_shop.enqueue(shop_id, AUTO_ACTOR)
+    return code

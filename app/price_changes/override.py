@@ -1,0 +1,70 @@
+"""Prices seen in products/update: ours coming back (an echo), or one set by hand.
+
+A price PriceBridge did not write marks the product *manually overridden*: nothing is pushed
+over it until the merchant hands it back. Ours is recognised by the Redis marker set just
+before the push, or by the price of the product's latest pushing/pushed change (the marker
+may have expired, or Redis restarted). Runs inside the webhook job's transaction: no commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.broker import current_broker
+from app.extensions import db
+from app.models import PriceChange, Product, Shop
+from app.push.push import echo_key
+
+
+def _our_latest_write(product: Product) -> set[Decimal]:
+    change = db.session.scalar(
+        select(PriceChange)
+        .where(
+            PriceChange.product_id == product.id,
+            PriceChange.state.in_(("pushing", "pushed")),
+        )
+        .order_by(PriceChange.id.desc())
+        .limit(1)
+    )
+    if change is None:
+        return set()
+    return {p for p in (change.proposed_price, change.confirmed_price) if p is not None}
+
+
+def is_our_echo(shop: Shop, product: Product, price: Decimal) -> bool:
+    marker = current_broker().redis.get(echo_key(shop.id, product.shopify_variant_gid))
+    if marker is not None:
+        text = marker.decode() if isinstance(marker, bytes) else str(marker)
+        if Decimal(text) == price:
+            return True
+    return price in _our_latest_write(product)
+
+
+def record_shopify_prices(
+    shop: Shop, variant_prices: Iterable[tuple[str, Decimal, datetime]]
+) -> list[int]:
+    """Store each linked variant's Shopify price; return the products newly overridden."""
+    overridden: list[int] = []
+    for gid, price, at in variant_prices:
+        product = db.session.scalar(
+            select(Product)
+            .where(Product.shop_id == shop.id, Product.shopify_variant_gid == gid)
+            .with_for_update()
+        )
+        if product is None:
+            continue
+        if product.shopify_price_at is not None and at < product.shopify_price_at:
+            continue  # a late delivery never overwrites a later reading
+        changed = product.shopify_price is not None and price != product.shopify_price
+        if changed and not is_our_echo(shop, product, price):
+            if product.manual_override_at is None:
+                overridden.append(product.id)
+            product.manual_override_at = at
+            product.manual_override_price = price
+        product.shopify_price = price
+        product.shopify_price_at = at
+    return overridden

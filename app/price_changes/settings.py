@@ -1,0 +1,281 @@
+"""Changing the rules: preview what would change, or apply and reprice every product.
+
+A shop of up to ``INLINE_REPRICE_LIMIT`` products is repriced inside the request, so the
+merchant sees the new prices at once; a bigger one gets its rules committed and a job that
+reprices ``REPRICE_CHUNK`` products per transaction, so no request holds thousands of row
+locks or runs past the web worker's timeout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Observation, Product, Shop
+from app.models.shop import OUT_OF_STOCK_ACTIONS
+from app.models.types import utcnow
+from app.price_changes import jobs
+from app.price_changes.ledger import commit_and_publish, money
+from app.price_changes.propose import lock_product
+from app.price_changes.quote import latest_observation, product_overrides, shop_rules
+from app.price_changes.reprice import reprice
+from app.pricing.preview import PreviewInput, preview
+from app.pricing.rounding import Rounding
+from app.pricing.rules import PricingRules, ProductOverrides, Quote
+from app.push import jobs as push_jobs
+
+INLINE_REPRICE_LIMIT = 500
+REPRICE_CHUNK = 200
+DECIMALS = ("markup_percent", "fixed_addon", "min_margin_percent", "auto_push_tolerance_percent")
+FIELDS = (*DECIMALS, "rounding", "compare_at_from_list_price", "out_of_stock_action")
+
+
+class SettingsError(ValueError):
+    """A setting the body gets wrong; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def settings_json(shop: Shop) -> dict[str, Any]:
+    tolerance = shop.auto_push_tolerance_percent
+    return {
+        "currency": shop.currency,
+        "markup_percent": str(shop.markup_percent),
+        "fixed_addon": money(shop.fixed_addon),
+        "rounding": shop.rounding,
+        "compare_at_from_list_price": shop.compare_at_from_list_price,
+        "min_margin_percent": str(shop.min_margin_percent),
+        "auto_push_tolerance_percent": None if tolerance is None else str(tolerance),
+        "out_of_stock_action": shop.out_of_stock_action,
+    }
+
+
+def _decimal(field: str, value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise SettingsError(field, f"must be a decimal string, got {value!r}")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise SettingsError(field, f"must be a decimal string, got {value!r}") from None
+    if not amount.is_finite():
+        raise SettingsError(field, f"must be finite, got {value!r}")
+    return amount
+
+
+def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]:
+    """The rules and out-of-stock action ``body`` asks for, validated as a whole."""
+    unknown = sorted(set(body) - set(FIELDS))
+    if unknown:
+        raise SettingsError(unknown[0], f"is not a setting; settings are {', '.join(FIELDS)}")
+    current = shop_rules(shop)
+    changes: dict[str, Any] = {}
+    for name in DECIMALS:
+        if name in body:
+            optional = name == "auto_push_tolerance_percent" and body[name] is None
+            changes[name] = None if optional else _decimal(name, body[name])
+    if "rounding" in body:
+        try:
+            changes["rounding"] = Rounding(body["rounding"])
+        except ValueError:
+            allowed = ", ".join(r.value for r in Rounding)
+            raise SettingsError("rounding", f"must be one of {allowed}") from None
+    if "compare_at_from_list_price" in body:
+        changes["compare_at_from_list_price"] = body["compare_at_from_list_price"]
+    try:
+        rules = dataclasses.replace(current, **changes)
+    except (TypeError, ValueError) as error:
+        field = next((n for n in changes if n in str(error)), "body")
+        raise SettingsError(field, str(error)) from None
+    action = body.get("out_of_stock_action", shop.out_of_stock_action)
+    if action not in OUT_OF_STOCK_ACTIONS:
+        raise SettingsError("out_of_stock_action", f"must be one of {OUT_OF_STOCK_ACTIONS}")
+    return rules, action
+
+
+def latest_observations(
+    shop_id: int, product_ids: Sequence[int] | None = None
+) -> list[tuple[Product, Observation]]:
+    """Each product of the shop (or those of ``product_ids``) with its newest trusted
+    observation (one query)."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Observation.product_id,
+            order_by=(Observation.observed_at.desc(), Observation.id.desc()),
+        )
+        .label("rank")
+    )
+    trusted = select(Observation.id, rank).where(
+        Observation.shop_id == shop_id, Observation.quarantined.is_(False)
+    )
+    if product_ids is not None:
+        trusted = trusted.where(Observation.product_id.in_(product_ids))
+    ranked = trusted.subquery()
+    rows = db.session.execute(
+        select(Product, Observation)
+        .join(Observation, Observation.product_id == Product.id)
+        .join(ranked, ranked.c.id == Observation.id)
+        .where(ranked.c.rank == 1, Product.shop_id == shop_id)
+        .order_by(Product.id)
+    ).all()
+    return [(product, observation) for product, observation in rows]
+
+
+def _quote_json(quote: Quote) -> dict[str, Any]:
+    return {
+        "proposed_price": money(quote.proposed_price),
+        "compare_at_price": money(quote.compare_at_price),
+        "held_reason": quote.held_reason.value if quote.held_reason else None,
+        "held_message": quote.held_message,
+    }
+
+
+def preview_rules(shop: Shop, new_rules: PricingRules) -> list[dict[str, Any]]:
+    items = [
+        PreviewInput(p.id, o.price, o.currency, o.list_price, product_overrides(p))
+        for p, o in latest_observations(shop.id)
+    ]
+    rows = preview(items, shop_rules(shop), new_rules)
+    return [
+        {"product_id": r.key, "before": _quote_json(r.before), "after": _quote_json(r.after)}
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """``done``: repriced in the request (``changes`` as the preview lists them);
+    ``queued``: the rules are stored and a job reprices the products."""
+
+    repricing: Literal["done", "queued"]
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def apply_rules(
+    shop: Shop, rules: PricingRules, action: str, *, actor: str, now: datetime
+) -> Applied:
+    """Store the rules and reprice every product: at once for a small shop, else in a job."""
+    count = db.session.scalar(select(func.count(Product.id)).where(Product.shop_id == shop.id))
+    if (count or 0) > INLINE_REPRICE_LIMIT:
+        _store_rules(shop, rules, action)
+        db.session.commit()
+        jobs.reprice_shop.enqueue(shop.id, actor)
+        return Applied("queued")
+    changes = preview_rules(shop, rules)
+    _store_rules(shop, rules, action)
+    approved = False
+    for product, observation in latest_observations(shop.id):
+        lock_product(product.id)
+        approved = reprice(shop, product, observation, actor=actor, now=now).approved or approved
+    commit_and_publish()
+    if approved:
+        push_jobs.push_shop_changes.enqueue(shop.id)
+    return Applied("done", changes)
+
+
+def _store_rules(shop: Shop, rules: PricingRules, action: str) -> None:
+    shop.markup_percent = rules.markup_percent
+    shop.fixed_addon = rules.fixed_addon
+    shop.rounding = rules.rounding.value
+    shop.compare_at_from_list_price = rules.compare_at_from_list_price
+    shop.min_margin_percent = rules.min_margin_percent
+    shop.auto_push_tolerance_percent = rules.auto_push_tolerance_percent
+    shop.out_of_stock_action = action
+
+
+def reprice_shop(shop_id: int, *, actor: str, chunk: int | None = None) -> int:
+    """Reprice every product of the shop, ``chunk`` (default ``REPRICE_CHUNK``) per
+    transaction; returns the changes made.
+
+    If the rules changed while it ran (the merchant saved again and this job, already
+    started, could not be queued twice), the products done first saw the old rules: it
+    goes round again with the new ones.
+    """
+    made = 0
+    while True:
+        shop = db.session.get(Shop, shop_id)
+        if shop is None or not shop.is_installed:
+            return made
+        started_with = shop_rules(shop)
+        made += _reprice_chunks(shop_id, actor=actor, chunk=chunk or REPRICE_CHUNK)
+        shop = db.session.get(Shop, shop_id)
+        if shop is None or shop_rules(shop) == started_with:
+            return made
+
+
+def _reprice_chunks(shop_id: int, *, actor: str, chunk: int) -> int:
+    made, last_id = 0, 0
+    while True:
+        ids = list(
+            db.session.scalars(
+                select(Product.id)
+                .where(Product.shop_id == shop_id, Product.id > last_id)
+                .order_by(Product.id)
+                .limit(chunk)
+            )
+        )
+        if not ids:
+            return made
+        last_id = ids[-1]
+        shop = db.session.get(Shop, shop_id)
+        assert shop is not None  # checked by reprice_shop; deleting a shop cascades here
+        now, approved = utcnow(), False
+        for product, observation in latest_observations(shop_id, ids):
+            lock_product(product.id)
+            outcome = reprice(shop, product, observation, actor=actor, now=now)
+            approved = approved or outcome.approved
+            made += outcome.change is not None
+        commit_and_publish()
+        if approved:
+            push_jobs.push_shop_changes.enqueue(shop_id)  # pushes start while the rest is repriced
+
+
+def update_product(
+    shop: Shop, product: Product, body: Mapping[str, Any], *, actor: str, now: datetime
+) -> None:
+    """Markup override and pause; the product is repriced from its latest observation."""
+    unknown = sorted(set(body) - {"markup_override_percent", "paused"})
+    if unknown:
+        raise SettingsError(
+            unknown[0], "is not a product setting (markup_override_percent, paused)"
+        )
+    if "markup_override_percent" in body:
+        raw = body["markup_override_percent"]
+        markup = None if raw is None else _decimal("markup_override_percent", raw)
+        try:
+            ProductOverrides(markup_percent=markup)
+        except (TypeError, ValueError) as error:
+            raise SettingsError("markup_override_percent", str(error)) from None
+        product.markup_override_percent = markup
+    if "paused" in body:
+        if not isinstance(body["paused"], bool):
+            raise SettingsError("paused", f"must be true or false, got {body['paused']!r}")
+        if body["paused"]:
+            product.status = "paused"
+        elif product.status == "paused":
+            product.status = "active"
+    _reprice_now(shop, product, actor=actor, now=now)
+
+
+def clear_manual_override(shop: Shop, product: Product, *, actor: str, now: datetime) -> None:
+    """The merchant hands the price back to PriceBridge: reprice from the latest observation."""
+    product.manual_override_at = None
+    product.manual_override_price = None
+    _reprice_now(shop, product, actor=actor, now=now)
+
+
+def _reprice_now(shop: Shop, product: Product, *, actor: str, now: datetime) -> None:
+    observation = latest_observation(product.id)
+    outcome = reprice(shop, product, observation, actor=actor, now=now) if observation else None
+    commit_and_publish()
+    if outcome is not None and outcome.approved:
+        push_jobs.push_shop_changes.enqueue(shop.id)

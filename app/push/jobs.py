@@ -1,0 +1,94 @@
+"""Push jobs: send approved prices, recover abandoned pushes, read prices back, sync stock.
+They take ids, call the services, and are enqueued after the commit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, select
+
+from app.extensions import db
+from app.jobs.decorators import job
+from app.models import PriceChange, Shop
+from app.price_changes.jobs import sync_shop_currency
+from app.price_changes.state import ChangeState
+from app.push import push, reconcile, stock
+
+# An approved change waiting this long was missed by its push job (enqueued while a job for
+# the shop was finishing): the sweep enqueues the shop again.
+SWEEP_AFTER = timedelta(seconds=30)
+
+
+@job("push", timeout=600, retry_intervals=(5, 30, 120), job_id=lambda shop_id: f"push-{shop_id}")
+def push_shop_changes(shop_id: int) -> dict[str, int]:
+    report = push.push_shop(shop_id)
+    return vars(report)
+
+
+@job(
+    "push",
+    timeout=600,
+    retry_intervals=(30, 120),
+    job_id=lambda shop_id: f"recover-pushing-{shop_id}",
+)
+def recover_pushing(shop_id: int) -> dict[str, int]:
+    return vars(reconcile.recover_pushing(shop_id))
+
+
+@job("default", timeout=1800, retry_intervals=(60,), job_id=lambda shop_id: f"reconcile-{shop_id}")
+def reconcile_prices(shop_id: int) -> int:
+    return reconcile.reconcile_shop(shop_id)
+
+
+@job(
+    "push",
+    timeout=120,
+    retry_intervals=(10, 60, 300),
+    job_id=lambda product_id: f"inventory-{product_id}",
+)
+def sync_inventory(product_id: int) -> str:
+    return stock.sync_inventory(product_id)
+
+
+def installed() -> ColumnElement[bool]:
+    """Shops the app may still call Shopify for (an uninstalled shop's token is dead)."""
+    return Shop.installed_at.is_not(None) & Shop.uninstalled_at.is_(None)
+
+
+def enqueue_missed_pushes(now: datetime) -> int:
+    """Periodic: installed shops with approved changes older than the sweep delay get a push."""
+    shops = list(
+        db.session.scalars(
+            select(PriceChange.shop_id)
+            .join(Shop, Shop.id == PriceChange.shop_id)
+            .where(
+                installed(),
+                PriceChange.state == ChangeState.APPROVED.value,
+                PriceChange.updated_at < now - SWEEP_AFTER,
+            )
+            .distinct()
+        )
+    )
+    db.session.rollback()
+    for shop_id in shops:
+        push_shop_changes.enqueue(shop_id)
+    return len(shops)
+
+
+def enqueue_recoveries(now: datetime) -> int:
+    """Periodic: installed shops with pushes abandoned past the lease get a recovery job."""
+    shops = reconcile.abandoned_shops(now)
+    db.session.rollback()
+    for shop_id in shops:
+        recover_pushing.enqueue(shop_id)
+    return len(shops)
+
+
+def enqueue_reconciliations(now: datetime) -> int:
+    """Periodic: every installed shop's prices are read back, and its currency."""
+    shops = list(db.session.scalars(select(Shop.id).where(installed()).order_by(Shop.id)))
+    db.session.rollback()
+    for shop_id in shops:
+        reconcile_prices.enqueue(shop_id)
+        sync_shop_currency.enqueue(shop_id)
+    return len(shops)
