@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+
+from app.ingest.text_repair import clean_pasted
 
 ASIN_PATTERN = re.compile(r"[A-Z0-9]{10}")
 
@@ -40,14 +42,23 @@ MARKETPLACES: dict[str, str] = {
 _HOST_PREFIXES = ("www.", "smile.", "m.")
 _SHORT_LINK_HOSTS = frozenset({"amzn.to", "amzn.eu", "amzn.asia", "a.co", "amzn.com"})
 
-# Path shapes of product pages; the slug before /dp/ and anything after the ASIN are ignored.
+# Path shapes of product pages (any case; a slug or "/-/de" language prefix before them and
+# anything after the ASIN are ignored): /dp/, /dp/product/, /gp/product/, /gp/product/glance/,
+# /gp/aw/d/ (mobile), /gp/offer-listing/, /gp/aw/ol/, /product-reviews/, /exec/obidos/ASIN/,
+# /exec/obidos/tg/detail/-/, /o/ASIN/ and /o/.
+_ASIN_END = r"([A-Za-z0-9]{10})(?=[/?#&;,.]|$)"
 _PATH_PATTERNS = (
-    re.compile(r"/dp/(?:product/)?([A-Za-z0-9]{10})(?:[/?#]|$)"),
-    re.compile(r"/gp/product/([A-Za-z0-9]{10})(?:[/?#]|$)"),
-    re.compile(r"/gp/aw/d/([A-Za-z0-9]{10})(?:[/?#]|$)"),
-    re.compile(r"/exec/obidos/(?:ASIN|tg/detail/-)/([A-Za-z0-9]{10})(?:[/?#]|$)"),
-    re.compile(r"^/o/(?:ASIN/)?([A-Za-z0-9]{10})(?:[/?#]|$)"),
+    re.compile(rf"/dp/(?:product/)?{_ASIN_END}", re.IGNORECASE),
+    re.compile(rf"/gp/product/(?:glance/)?{_ASIN_END}", re.IGNORECASE),
+    re.compile(rf"/gp/aw/(?:d|ol)/{_ASIN_END}", re.IGNORECASE),
+    re.compile(rf"/gp/offer-listing/{_ASIN_END}", re.IGNORECASE),
+    re.compile(rf"/product-reviews/{_ASIN_END}", re.IGNORECASE),
+    re.compile(rf"/exec/obidos/(?:ASIN|tg/detail/-)/{_ASIN_END}", re.IGNORECASE),
+    re.compile(rf"^/o/(?:ASIN/)?{_ASIN_END}", re.IGNORECASE),
 )
+# Redirects (sponsored results /sspa/click, /gp/slredirect/...) carry the product page,
+# percent-encoded, in a query parameter such as url=%2F...%2Fdp%2FB073Z7FBWC%2F...
+_MAX_DECODING = 3
 
 
 class ListingError(ValueError):
@@ -79,7 +90,7 @@ def normalize_asin(text: str) -> str:
     """Trim and upper-case an ASIN, or raise :class:`ListingError`."""
     if not isinstance(text, str):
         raise ListingError(f"{text!r} is not an ASIN")
-    candidate = text.strip().upper()
+    candidate = clean_pasted(text).upper()
     if not ASIN_PATTERN.fullmatch(candidate):
         raise ListingError(
             f"{text!r} is not an ASIN: an ASIN is 10 letters or digits, such as B0CYVN8CCQ"
@@ -91,7 +102,7 @@ def normalize_marketplace(text: str) -> str:
     """Accept ``co.uk``, ``.co.uk``, ``amazon.co.uk`` or ``www.amazon.co.uk``; return ``co.uk``."""
     if not isinstance(text, str):
         raise ListingError(f"{text!r} is not an Amazon marketplace")
-    code = _strip_host_prefix(text.strip().lower().rstrip("."))
+    code = _strip_host_prefix(clean_pasted(text).lower().rstrip("."))
     code = code.removeprefix("amazon.").lstrip(".")
     if code not in MARKETPLACES:
         known = ", ".join(sorted(MARKETPLACES))
@@ -125,9 +136,9 @@ def parse_listing(text: str, marketplace: str | None = None) -> Listing:
 
     A URL decides its own marketplace; a ``marketplace`` given with a URL must agree with it.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not clean_pasted(text):
         raise ListingError("Paste an Amazon product URL or an ASIN")
-    stripped = text.strip()
+    stripped = clean_pasted(text)
     if ASIN_PATTERN.fullmatch(stripped.upper()):
         if marketplace is None:
             raise ListingError(f"Say which Amazon marketplace ASIN {stripped} belongs to")
@@ -173,8 +184,35 @@ def _parse_url(text: str) -> Listing:
     marketplace = marketplace_of_host(host)
     if marketplace is None:
         raise ListingError(f"{host or text!r} is not an Amazon store we support")
-    for pattern in _PATH_PATTERNS:
-        found = pattern.search(parts.path)
-        if found:
-            return Listing(found.group(1).upper(), marketplace)
-    raise ListingError(f"No product (ASIN) found in {text!r}: use the product page URL")
+    asin = _asin_in(parts, _MAX_DECODING)
+    if asin is None:
+        raise ListingError(f"No product (ASIN) found in {text!r}: use the product page URL")
+    return Listing(asin, marketplace)
+
+
+def _asin_in(parts: SplitResult, depth: int) -> str | None:
+    """The ASIN of a product URL's path (percent-encoded or not), else of a product page
+    carried in a redirect's query parameter (``/sspa/click?...&url=%2F...%2Fdp%2FASIN``)."""
+    path = parts.path
+    for _ in range(depth):
+        for pattern in _PATH_PATTERNS:
+            if found := pattern.search(path):
+                return found.group(1).upper()
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    if depth <= 0:
+        return None
+    for _, value in parse_qsl(parts.query, keep_blank_values=False):
+        if "/" in value and (found := _asin_in(_nested(value), depth - 1)) is not None:
+            return found
+    return None
+
+
+def _nested(value: str) -> SplitResult:
+    """A URL or path carried in a query parameter (host ignored: the page's host decides)."""
+    try:
+        return urlsplit(value.strip())
+    except ValueError:
+        return urlsplit("")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.config_reader import ZIP_OR_POSTCODE_RE
 from app.extensions import db
 from app.ingest.asin import Listing, ListingError, parse_listing
+from app.ingest.text_repair import clean_pasted
 from app.models import Product
 from app.models.shop import POLLING_TIERS
 from app.push.jobs import reconcile_prices
@@ -94,6 +95,8 @@ def _gid(
     problems: dict[str, str],
 ) -> str:
     value = data.get(name)
+    if isinstance(value, str):
+        value = clean_pasted(value)
     if not isinstance(value, str) or not pattern.match(value):
         problems[name] = f"must be a Shopify {kind} GID such as gid://shopify/{kind}/123"
         return ""
@@ -107,7 +110,7 @@ def _optional(data: Mapping[str, Any], name: str, problems: dict[str, str]) -> s
     if not isinstance(value, str) or len(value) > _MAX_TEXT:
         problems[name] = "must be a string"
         return None
-    return value.strip()
+    return clean_pasted(value)
 
 
 def _listing(data: Mapping[str, Any]) -> Listing:

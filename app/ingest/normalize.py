@@ -28,9 +28,11 @@ from app.ingest.normalize_envelope import (
 from app.ingest.normalize_fields import (
     JsonMap,
     has_no_offer,
+    is_price_range,
     mapping,
     mappings,
     new_offer_row,
+    price_unread,
     select_currency,
     select_delivery,
     select_description,
@@ -157,13 +159,20 @@ def _read_listing(
     price = select_price(content, rows)
     stock = stock_text(content, new_row)
     availability = classify_stock(stock)
-    nothing_said = availability is Availability.UNKNOWN and not stock.strip()
-    if nothing_said and price is None and has_no_offer(content, rows):
+    nothing_said = availability is Availability.UNKNOWN and not stock
+    # Nobody selling is read as unavailable only when the parser did read the price: a
+    # partial parse's missing price is the parser's failure, not Amazon's word.
+    read_in_full = not price_unread(content, parse_status)
+    if nothing_said and price is None and read_in_full and has_no_offer(content, rows):
         availability = Availability.UNAVAILABLE
     delivery = select_delivery(content, new_row, observed_at.date())
     seller, fulfilled = select_merchant(content)
     images = select_images(content)
-    suspicious = price is None and availability in BUYABLE
+    reason = None
+    if is_price_range(content, rows):
+        price, reason = None, QuarantineReason.PRICE_RANGE
+    elif price is None and availability in BUYABLE:
+        reason = QuarantineReason.NO_PRICE_WHILE_AVAILABLE
     return Observation(
         asin=asin,
         marketplace=marketplace,
@@ -182,8 +191,8 @@ def _read_listing(
         seller=seller,
         is_amazon_fulfilled=fulfilled,
         parse_status=parse_status,
-        quarantined=suspicious,
-        quarantine_reason=QuarantineReason.NO_PRICE_WHILE_AVAILABLE if suspicious else None,
+        quarantined=reason is not None,
+        quarantine_reason=reason,
         source_job_id=job_id,
     )
 

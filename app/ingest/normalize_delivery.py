@@ -11,81 +11,28 @@ import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-_MAX_TEXT = 80
+from app.ingest.calendar_names import RELATIVE_DAYS, month_numbers, weekday_numbers
+from app.ingest.text_repair import fold
 
-_MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: (
-        "january",
-        "jan",
-        "januar",
-        "jänner",
-        "janvier",
-        "janv",
-        "enero",
-        "ene",
-        "gennaio",
-        "gen",
-        "januari",
-    ),
-    2: (
-        "february",
-        "feb",
-        "februar",
-        "février",
-        "févr",
-        "fevrier",
-        "febrero",
-        "febbraio",
-        "februari",
-    ),
-    3: ("march", "mar", "märz", "mars", "marzo", "maart", "mrt"),
-    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile"),
-    5: ("may", "mai", "mayo", "maggio", "mag", "mei"),
-    6: ("june", "jun", "juni", "juin", "junio", "giugno", "giu"),
-    7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug"),
-    8: ("august", "aug", "août", "aout", "agosto", "ago", "augustus"),
-    9: ("september", "sep", "sept", "septembre", "septiembre", "settembre", "set"),
-    10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott"),
-    11: ("november", "nov", "novembre", "noviembre"),
-    12: ("december", "dec", "dezember", "dez", "décembre", "déc", "diciembre", "dic", "dicembre"),
-}
-_MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
-_WEEKDAYS = {
-    name: index
-    for index, names in enumerate(
-        (
-            ("monday", "mon", "montag", "lundi", "lunes", "lunedì", "maandag"),
-            ("tuesday", "tue", "tues", "dienstag", "mardi", "martes", "martedì", "dinsdag"),
-            ("wednesday", "wed", "mittwoch", "mercredi", "miércoles", "mercoledì", "woensdag"),
-            (
-                "thursday",
-                "thu",
-                "thur",
-                "thurs",
-                "donnerstag",
-                "jeudi",
-                "jueves",
-                "giovedì",
-                "donderdag",
-            ),
-            ("friday", "fri", "freitag", "vendredi", "viernes", "venerdì", "vrijdag"),
-            ("saturday", "sat", "samstag", "samedi", "sábado", "sabato", "zaterdag"),
-            ("sunday", "sun", "sonntag", "dimanche", "domingo", "domenica", "zondag"),
-        )
-    )
-    for name in names
-}
-_RELATIVE = {"today": 0, "tomorrow": 1, "overnight": 1}
+_MAX_TEXT = 80
 # A promise further than this from the scrape (or a range longer than this) is a misreading.
 _MAX_DAYS = 200
 
-_WORD = r"[^\W\d_]+"
-_MONTH_FIRST = re.compile(rf"^({_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?$")
-_DAY_FIRST = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:de\s+)?({_WORD})\.?$")
+# A word, hyphenated words included ("terça-feira"); digits are not letters.
+_WORD = r"[^\W\d_]+(?:-[^\W\d_]+)*"
+# Day suffixes: English ordinals, French "1er", the folded Portuguese/Italian "1º".
+_ORDINAL = r"(?:st|nd|rd|th|er|o)?"
+_MONTH_FIRST = re.compile(rf"^({_WORD})\.?\s+(\d{{1,2}}){_ORDINAL}$")
+_DAY_FIRST = re.compile(rf"^(\d{{1,2}}){_ORDINAL}\.?\s*(?:de\s+)?({_WORD})\.?$")
 _JAPANESE = re.compile(r"^(\d{1,2})月(\d{1,2})日")
-_DAY_ONLY = re.compile(r"^(\d{1,2})$")
+_DAY_ONLY = re.compile(r"^(\d{1,2})\.?日?(?:\s*\(\w+\))?$")
+_YEAR = re.compile(r",?\s+(?:de\s+)?(\d{4})(?:年)?$")
 _LEADING_WEEKDAY = re.compile(rf"^{_WORD}\.?,\s*")
-_RANGE_SPLIT = re.compile(r"\s*[-\u2013\u2014]\s*|\s+(?:to|bis|au|al)\s+")
+_DASH = "[-\u2013\u2014]"
+_RANGE_SPLIT = re.compile(
+    rf"\s+{_DASH}\s*|\s*{_DASH}\s+|(?<=\d){_DASH}|{_DASH}(?=\d)|\s*[~\u301c]\s*"
+    r"|\s+(?:to|bis|au|al|a|tot|till|do|الى)\s+"
+)
 
 
 def resolve_delivery(value: object, reference: date) -> tuple[date, date] | None:
@@ -127,9 +74,9 @@ def parse_window(text: str, reference: date) -> tuple[date, date] | None:
 
 def _parse_range(first: str, second: str, reference: date) -> tuple[date, date] | None:
     """``"Aug 4 - 7"`` names the month first, ``"4 - 7 Aug"`` last."""
-    if _DAY_ONLY.match(first):
+    if found := _DAY_ONLY.match(first):
         end = parse_day(second, reference)
-        start = None if end is None else _start_before(int(first), end)
+        start = None if end is None else _start_before(int(found.group(1)), end)
     else:
         start = parse_day(first, reference)
         end = None if start is None else _resolve_end(second, start)
@@ -145,21 +92,43 @@ def _start_before(day: int, end: date) -> date | None:
 
 
 def parse_day(text: str, reference: date) -> date | None:
-    """One day without a year: ``"Wednesday, June 25"``, ``"25. Juni"``, ``"6月25日"``."""
+    """One day, its year resolved against ``reference`` unless written: ``"Wednesday, June
+    25"``, ``"25. Juni"``, ``"terça-feira, 5 de janeiro"``, ``"6月25日(水)"``, ``"Friday"``."""
     cleaned = _clean(text)
     if len(cleaned) > _MAX_TEXT:
         return None
-    cleaned = _LEADING_WEEKDAY.sub("", cleaned)
-    words = cleaned.split(maxsplit=1)
-    if len(words) == 2 and words[0].rstrip(".") in _WEEKDAYS:
-        cleaned = words[1]
-    month_day = _month_and_day(cleaned)
-    if month_day is not None:
-        return _nearest(month_day[0], month_day[1], reference)
-    if cleaned.rstrip(".") in _WEEKDAYS:
-        ahead = (_WEEKDAYS[cleaned.rstrip(".")] - reference.weekday()) % 7 or 7
-        return _shift(reference, ahead)
+    year = None
+    if found := _YEAR.search(cleaned):
+        year, cleaned = int(found.group(1)), cleaned[: found.start()]
+    for candidate in _without_weekday(cleaned):
+        month_day = _month_and_day(candidate)
+        if month_day is not None:
+            if year is None:
+                return _nearest(month_day[0], month_day[1], reference)
+            return _written_year(year, *month_day, reference)
+    weekday = weekday_numbers().get(cleaned.rstrip("."))
+    if weekday is not None and year is None:
+        return _shift(reference, (weekday - reference.weekday()) % 7 or 7)
     return None
+
+
+def _without_weekday(cleaned: str) -> list[str]:
+    """``cleaned`` as it is, then without a leading or trailing weekday name."""
+    candidates = [cleaned, _LEADING_WEEKDAY.sub("", cleaned)]
+    words = cleaned.split()
+    weekdays = weekday_numbers()
+    if len(words) > 1 and words[0].rstrip(".,") in weekdays:
+        candidates.append(" ".join(words[1:]))
+    if len(words) > 1 and words[-1].rstrip(".,") in weekdays:
+        candidates.append(" ".join(words[:-1]).rstrip(","))
+    return candidates
+
+
+def _written_year(year: int, month: int, day: int, reference: date) -> date | None:
+    found = _make(year, month, day) if 1 <= year <= 9999 else None
+    if found is None or abs((found - reference).days) > _MAX_DAYS:
+        return None
+    return found
 
 
 def _shift(day: date, days: int) -> date | None:
@@ -170,24 +139,25 @@ def _shift(day: date, days: int) -> date | None:
 
 
 def _clean(text: str) -> str:
-    return " ".join(text.lower().split()).strip(" .!")
+    return fold(text).replace("\u060c", ",").strip(" .!")
 
 
 def _relative_day(cleaned: str, reference: date) -> date | None:
-    """Today/Tomorrow/Overnight; an explicit date in the same text wins ("Tomorrow, June 24")."""
+    """Today/Tomorrow/Amanhã/明日...; an explicit date in the same text wins ("Tomorrow, June 24")."""
     first = re.split(r"[\s,]", cleaned, maxsplit=1)[0]
-    if first not in _RELATIVE:
+    if first not in RELATIVE_DAYS:
         return None
     rest = cleaned[len(first) :].lstrip(" ,")
     explicit = parse_day(rest, reference) if rest else None
-    return explicit or _shift(reference, _RELATIVE[first])
+    return explicit or _shift(reference, RELATIVE_DAYS[first])
 
 
 def _month_and_day(cleaned: str) -> tuple[int, int] | None:
+    months = month_numbers()
     if found := _MONTH_FIRST.match(cleaned):
-        month, day = _MONTHS.get(found.group(1)), int(found.group(2))
+        month, day = months.get(found.group(1)), int(found.group(2))
     elif found := _DAY_FIRST.match(cleaned):
-        month, day = _MONTHS.get(found.group(2)), int(found.group(1))
+        month, day = months.get(found.group(2)), int(found.group(1))
     elif found := _JAPANESE.match(cleaned):
         month, day = int(found.group(1)), int(found.group(2))
     else:
@@ -226,7 +196,9 @@ def _resolve_end(text: str, start: date) -> date | None:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         end = _make(year, month, day) if year <= 9999 else None
         return end if end is not None and end >= start else None
-    month_day = _month_and_day(_LEADING_WEEKDAY.sub("", cleaned))
+    month_day = next(
+        (found for text in _without_weekday(cleaned) if (found := _month_and_day(text))), None
+    )
     if month_day is None:
         return None
     for year in (start.year, start.year + 1):

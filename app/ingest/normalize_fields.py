@@ -11,19 +11,32 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from app.ingest.amazon_phrases import CONDITION_EXCLUDED, CONDITION_NEW
 from app.ingest.asin import MARKETPLACES
 from app.ingest.normalize_delivery import resolve_delivery
 from app.ingest.normalize_money import parse_money
+from app.ingest.text_repair import fold, repair_text
+
+
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _condition_pattern(table: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    # Whole words only ("ny" is not in "company"), except in Japanese, written without spaces.
+    words = {fold(word) for words in table.values() for word in words}
+    alternatives = [
+        re.escape(word) if _UNSPACED.search(word) else rf"(?<!\w){re.escape(word)}(?!\w)"
+        for word in sorted(words, key=len, reverse=True)
+    ]
+    return re.compile("|".join(alternatives))
+
 
 # A buy-box row for a used, renewed or Subscribe & Save offer: its price is never the price.
-_EXCLUDED_CONDITION = re.compile(
-    r"used|renewed|refurbished|pre-owned|subscribe|s&s|gebraucht|generalüberholt|occasion"
-    r"|reconditionn|usado|reacondicionado|usato|ricondizionato|tweedehands|中古"
-)
-_NEW_CONDITION = re.compile(
-    r"new|one-time purchase|neu|neuf|nuevo|nuovo|nieuw|einmalig|achat unique|compra única|新品"
-)
+_EXCLUDED_CONDITION = _condition_pattern(CONDITION_EXCLUDED)
+_NEW_CONDITION = _condition_pattern(CONDITION_NEW)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+#: Oxylabs' parse status for a page parsed without trouble; 12004/12005 are partial parses.
+PARSED_IN_FULL = 12000
 _MAX_URL = 2048
 
 JsonMap = Mapping[str, Any]
@@ -32,6 +45,12 @@ JsonMap = Mapping[str, Any]
 def text(value: object) -> str:
     """A string value trimmed, or "" for anything that is not a string."""
     return value.strip() if isinstance(value, str) else ""
+
+
+def prose(value: object) -> str:
+    """A text field a person reads (title, description, seller, stock sentence), trimmed,
+    with mojibake repaired and invisible characters removed."""
+    return repair_text(text(value)).strip()
 
 
 def mapping(value: object) -> JsonMap | None:
@@ -47,7 +66,7 @@ def mappings(value: object) -> list[JsonMap]:
 
 def condition_of(row: JsonMap) -> str:
     """``"new"``, ``"excluded"`` (used, renewed, Subscribe & Save) or ``""`` when unstated."""
-    condition = text(row.get("condition")).lower()
+    condition = fold(text(row.get("condition")))
     if not condition:
         return ""
     if _EXCLUDED_CONDITION.search(condition):
@@ -78,6 +97,23 @@ def select_price(content: JsonMap, rows: Sequence[JsonMap]) -> Decimal | None:
         if candidate is not None and candidate not in excluded:
             return candidate
     return None
+
+
+def is_price_range(content: JsonMap, rows: Sequence[JsonMap]) -> bool:
+    """True when ``price`` and ``price_upper`` differ (a range over variations) and no buy-box
+    offer (a new-offer row or ``price_buybox``) gives the selected variation's price."""
+    if new_offer_row(rows) is not None or parse_money(content.get("price_buybox")) is not None:
+        return False
+    low, high = parse_money(content.get("price")), parse_money(content.get("price_upper"))
+    return low is not None and high is not None and low != high
+
+
+def price_unread(content: JsonMap, parse_status: int | None) -> bool:
+    """True when the parser says it failed on the price (a partial parse such as 12005 with
+    the warning "Could not parse price."): a missing price then says nothing about stock."""
+    warnings = content.get("_warnings")
+    warned = isinstance(warnings, list) and any("price" in fold(text(w)) for w in warnings)
+    return warned or (parse_status is not None and parse_status != PARSED_IN_FULL)
 
 
 def select_list_price(
@@ -115,11 +151,10 @@ def select_currency(content: JsonMap, job: JsonMap | None, marketplace: str) -> 
 
 def stock_text(content: JsonMap, new_row: JsonMap | None) -> str:
     """The page's stock sentence as Amazon wrote it, else the new-offer row's."""
-    stock = content.get("stock")
-    if isinstance(stock, str) and stock.strip():
+    stock = prose(content.get("stock"))
+    if stock:
         return stock
-    row_stock = new_row.get("stock") if new_row is not None else None
-    return row_stock if isinstance(row_stock, str) else ""
+    return prose(new_row.get("stock")) if new_row is not None else ""
 
 
 def has_no_offer(content: JsonMap, rows: Sequence[JsonMap]) -> bool:
@@ -153,7 +188,7 @@ def select_merchant(content: JsonMap) -> tuple[str | None, bool | None]:
     merchant = mapping(content.get("featured_merchant"))
     if merchant is None:
         return None, None
-    seller = text(merchant.get("name")) or None
+    seller = prose(merchant.get("name")) or None
     fulfilled = merchant.get("is_amazon_fulfilled")
     if isinstance(fulfilled, bool):
         return seller, fulfilled
@@ -176,7 +211,7 @@ def select_images(content: JsonMap) -> tuple[str, ...]:
 
 
 def select_title(content: JsonMap) -> str | None:
-    return text(content.get("title")) or text(content.get("product_name")) or None
+    return prose(content.get("title")) or prose(content.get("product_name")) or None
 
 
 def select_description(content: JsonMap) -> str | None:
@@ -186,8 +221,8 @@ def select_description(content: JsonMap) -> str | None:
 
 def _joined(value: object) -> str:
     if isinstance(value, list):
-        return "\n".join(part for part in (text(item) for item in value) if part)
-    return text(value)
+        return "\n".join(part for part in (prose(item) for item in value) if part)
+    return prose(value)
 
 
 def _as_list(value: object) -> list[object]:

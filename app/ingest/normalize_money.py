@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from app.ingest.text_repair import strip_invisible
 
 CENT = Decimal("0.01")
 # No Amazon listing costs this much in any currency we support; larger numbers are garbage.
 MAX_PRICE = Decimal("100000000")
 _MAX_TEXT = 64
 
-_NUMBER = re.compile(r"\d[\d.,'\u00a0\u202f\u2009 \u066b\u066c]*")
-_GROUPING = str.maketrans("", "", "'\u00a0\u202f\u2009 ")
+# After NFKC every space (no-break, narrow, thin) is a plain one.
+_NUMBER = re.compile(r"(?<!\d)[.,]?\d[\d.,' \u066b\u066c]*")
 _ARABIC_SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ","})
+_LEADING_FRACTION = re.compile(r"^[.,](\d{1,2})$")
+_THOUSANDS_TAIL = re.compile(r"^\d{3}(?:[.,]\d{1,2})?$")
 _NEGATIVE = re.compile(r"[-\u2212(]\s*\D{0,4}\s*$")
 
 
@@ -38,26 +43,48 @@ def parse_money(value: object) -> Decimal | None:
 
 
 def parse_money_text(text: str) -> Decimal | None:
-    """Read one price out of display text: ``$1,299.99``, ``1.299,99 €``, ``₹1,29,999.00``.
+    """Read one price out of display text: ``$1,299.99``, ``1.299,99 €``, ``₹1,29,999.00``,
+    ``1 299,99 €``, ``,89 €`` (0.89), ``161 49`` (Amazon's whole and fraction parts: 161.49).
 
-    Ranges (``$10 - $20``), negative amounts and text with several numbers give None.
+    A group after a space counts as thousands only with exactly three digits. Ranges
+    (``$10 - $20``), negative amounts and text with several numbers give None.
     """
     if len(text) > _MAX_TEXT:
         return None
+    text = unicodedata.normalize("NFKC", strip_invisible(text))
     numbers = list(_NUMBER.finditer(text))
     if len(numbers) != 1:
         return None
     found = numbers[0]
     if _NEGATIVE.search(text[: found.start()]):
         return None
-    token = found.group().translate(_ARABIC_SEPARATORS).translate(_GROUPING).rstrip(".,")
-    canonical = _canonical_number(token)
+    token = found.group().translate(_ARABIC_SEPARATORS).replace("'", "").rstrip(" ")
+    canonical = _spaced_number(token.rstrip(".,").rstrip(" "))
     if canonical is None:
         return None
     try:
         return Decimal(canonical)
     except InvalidOperation:
         return None
+
+
+def _spaced_number(token: str) -> str | None:
+    """Decide what spaces mean (thousands, or whole and fraction), then read the rest."""
+    if leading := _LEADING_FRACTION.match(token):
+        return f"0.{leading.group(1)}"
+    if token[:1] in ".,":
+        return None
+    parts = token.split()
+    if len(parts) == 1:
+        return _canonical_number(token)
+    head, middle, tail = parts[0], parts[1:-1], parts[-1]
+    if all(len(part) == 3 and part.isdigit() for part in middle) and _THOUSANDS_TAIL.match(tail):
+        if head.isdigit() and len(head) <= 3 and not head.startswith("0"):
+            return _canonical_number(head + "".join(middle) + tail)
+        return None
+    if len(parts) == 2 and head.isdigit() and len(tail) == 2 and tail.isdigit():
+        return f"{int(head)}.{tail}"
+    return None
 
 
 def _canonical_number(token: str) -> str | None:

@@ -1,61 +1,81 @@
-"""Amazon's stock sentence, mapped to an availability."""
+"""Amazon's stock sentence, in any marketplace language, mapped to an availability.
+
+The phrase tables of :mod:`app.ingest.amazon_phrases` are tried meaning by meaning, every
+language at once, negative meanings first: "no buy box", out of stock, unavailable, low
+stock, delayed, and only then in stock. So "Tijdelijk niet op voorraad." is out of stock
+although it contains "op voorraad", and a sentence that matches nothing is ``unknown``,
+never ``in_stock``. An in-stock phrase turned around by a negation word that no table names
+("not in stock", "stokta yok") reads as out of stock.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from app.ingest.amazon_phrases import STOCK
 from app.ingest.observation import Availability
+from app.ingest.text_repair import fold
 
-# Checked in order: the first rule whose pattern occurs in the lower-cased text wins, so the
-# specific sentences ("only 3 left in stock", "in stock on July 1") come before "in stock".
-_RULES: tuple[tuple[Availability, re.Pattern[str]], ...] = (
-    # No buy box: other sellers' offers exist, but nothing says whether this one can be bought.
-    (Availability.UNKNOWN, re.compile(r"available from these sellers|see all buying options")),
-    (
-        Availability.OUT_OF_STOCK,
-        re.compile(
-            r"out of stock|temporarily unavailable|sold out|nicht auf lager|rupture de stock"
-            r"|agotado|esaurito|uitverkocht|在庫切れ"
-        ),
-    ),
-    (
-        Availability.UNAVAILABLE,
-        re.compile(
-            r"unavailable|back in stock|no longer available|not available|nicht verfügbar"
-            r"|indisponible|no disponible|non disponibile|niet beschikbaar|取り扱いできません"
-        ),
-    ),
-    (
-        Availability.LOW_STOCK,
-        re.compile(
-            r"only \d+ left|\d+ left in stock|nur noch \d+|il ne reste plus que \d+"
-            r"|solo quedan? \d+|quedan \d+|solo \d+ rimast|nog maar \d+|残り\d+点"
-        ),
-    ),
-    (
-        Availability.DELAYED,
-        re.compile(
-            r"usually ships|usually dispatched|ships within|dispatched within|in stock on"
-            r"|available to ship|in stock soon|pre-?order|will be released"
-            r"|versandfertig in|expédié sous|envío en"
-        ),
-    ),
-    (
-        Availability.IN_STOCK,
-        re.compile(
-            r"in stock|auf lager|en stock|disponible|disponibile|op voorraad|在庫あり|w magazynie"
-            r"|i lager|stokta"
-        ),
-    ),
+# Meanings in the order they are tried; the first that matches wins.
+_PHASES: tuple[tuple[Availability, str], ...] = (
+    (Availability.UNKNOWN, "no_offer"),
+    (Availability.OUT_OF_STOCK, "out_of_stock"),
+    (Availability.UNAVAILABLE, "unavailable"),
+    (Availability.LOW_STOCK, "low_stock"),
+    (Availability.DELAYED, "delayed"),
 )
+# Languages written without spaces between words: no word boundary before a phrase.
+_UNSPACED = frozenset({"ja"})
+_NEGATION_WINDOW = 3
+
+
+def _alternatives(field: str) -> str:
+    parts = []
+    for language, phrases in STOCK.items():
+        boundary = "" if language in _UNSPACED else r"(?<!\w)"
+        for phrase in getattr(phrases, field):
+            parts.append(f"{boundary}(?:{fold(phrase)})")
+    return "|".join(parts)
+
+
+def _negations(field: str) -> frozenset[str]:
+    words: set[str] = set()
+    for phrases in STOCK.values():
+        words.update(fold(word) for word in getattr(phrases, field))
+    return frozenset(words)
+
+
+_PHASE_PATTERNS = tuple(
+    (availability, re.compile(_alternatives(field))) for availability, field in _PHASES
+)
+_IN_STOCK = re.compile(_alternatives("in_stock"))
+_NEGATIONS_BEFORE = _negations("negations_before")
+_NEGATIONS_AFTER = _negations("negations_after")
 
 
 def classify_stock(text: str) -> Availability:
     """Map Amazon's stock text to an availability; text we do not recognise is ``unknown``."""
-    lowered = " ".join(text.lower().split())
-    if not lowered:
-        return Availability.UNKNOWN
-    for availability, pattern in _RULES:
-        if pattern.search(lowered):
+    return _classify(fold(text)) if text and text.strip() else Availability.UNKNOWN
+
+
+@lru_cache(maxsize=4096)
+def _classify(folded: str) -> Availability:
+    for availability, pattern in _PHASE_PATTERNS:
+        if pattern.search(folded):
             return availability
-    return Availability.UNKNOWN
+    matches = list(_IN_STOCK.finditer(folded))
+    if not matches:
+        return Availability.UNKNOWN
+    if any(_negated(folded, match) for match in matches):
+        return Availability.OUT_OF_STOCK
+    return Availability.IN_STOCK
+
+
+def _negated(folded: str, match: re.Match[str]) -> bool:
+    before = re.findall(r"[^\W_]+(?:'\w+)?", folded[: match.start()])[-_NEGATION_WINDOW:]
+    if any(word in _NEGATIONS_BEFORE for word in before):
+        return True
+    after = folded[match.end() :].lstrip(" .,;:!-")
+    return any(after.startswith(word) for word in _NEGATIONS_AFTER)
+

@@ -37,6 +37,9 @@ class QuarantineReason(StrEnum):
     UNSUPPORTED_PAGE = "unsupported_page"
     UNPARSEABLE = "unparseable"
     NO_PRICE_WHILE_AVAILABLE = "no_price_while_available"
+    #: ``price``..``price_upper`` spans several variations and no buy-box offer says which
+    #: price is the selected one's: the linked variant may be any of them.
+    PRICE_RANGE = "price_range"
 
 
 def _check_money(name: str, value: Decimal | None) -> None:
