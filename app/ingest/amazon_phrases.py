@@ -63,7 +63,12 @@ STOCK: dict[str, StockPhrases] = {
     "en": StockPhrases(
         no_offer=("available from these sellers", "see all buying options"),
         out_of_stock=("out of stock", "sold out", "temporarily unavailable"),
-        unavailable=("currently unavailable", "unavailable", "no longer available", "not available"),
+        unavailable=(
+            "currently unavailable",
+            "unavailable",
+            "no longer available",
+            "not available",
+        ),
         low_stock=(r"only \d+ left", r"\d+ left in stock"),
         delayed=(
             "usually ships",

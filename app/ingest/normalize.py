@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from app.ingest.asin import (
@@ -28,6 +29,7 @@ from app.ingest.normalize_envelope import (
 from app.ingest.normalize_fields import (
     JsonMap,
     has_no_offer,
+    in_currency,
     is_price_range,
     mapping,
     mappings,
@@ -156,7 +158,8 @@ def _read_listing(
 ) -> Observation:
     rows = mappings(content.get("buybox"))
     new_row = new_offer_row(rows)
-    price = select_price(content, rows)
+    currency = select_currency(content, job, marketplace)
+    price = in_currency(select_price(content, rows), currency)
     stock = stock_text(content, new_row)
     availability = classify_stock(stock)
     nothing_said = availability is Availability.UNKNOWN and not stock
@@ -178,8 +181,8 @@ def _read_listing(
         marketplace=marketplace,
         observed_at=observed_at,
         price=price,
-        list_price=select_list_price(content, new_row, price),
-        currency=select_currency(content, job, marketplace),
+        list_price=_above(in_currency(select_list_price(content, new_row, price), currency), price),
+        currency=currency,
         availability=availability,
         stock_text=stock,
         delivery_earliest=None if delivery is None else delivery[0],
@@ -195,6 +198,13 @@ def _read_listing(
         quarantine_reason=reason,
         source_job_id=job_id,
     )
+
+
+def _above(list_price: Decimal | None, price: Decimal | None) -> Decimal | None:
+    """A list price that still stands above the price once both are in minor units."""
+    if list_price is None or price is None or list_price <= price:
+        return None
+    return list_price
 
 
 def _quarantined(

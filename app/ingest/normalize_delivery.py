@@ -143,7 +143,7 @@ def _clean(text: str) -> str:
 
 
 def _relative_day(cleaned: str, reference: date) -> date | None:
-    """Today/Tomorrow/Amanhã/明日...; an explicit date in the same text wins ("Tomorrow, June 24")."""
+    """Today, Tomorrow, Amanhã, 明日...; a date in the same text wins ("Tomorrow, June 24")."""
     first = re.split(r"[\s,]", cleaned, maxsplit=1)[0]
     if first not in RELATIVE_DAYS:
         return None
@@ -197,7 +197,7 @@ def _resolve_end(text: str, start: date) -> date | None:
         end = _make(year, month, day) if year <= 9999 else None
         return end if end is not None and end >= start else None
     month_day = next(
-        (found for text in _without_weekday(cleaned) if (found := _month_and_day(text))), None
+        (pair for text in _without_weekday(cleaned) if (pair := _month_and_day(text))), None
     )
     if month_day is None:
         return None

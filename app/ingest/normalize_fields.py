@@ -11,12 +11,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from app.currency import is_currency, round_half_up
 from app.ingest.amazon_phrases import CONDITION_EXCLUDED, CONDITION_NEW
 from app.ingest.asin import MARKETPLACES
 from app.ingest.normalize_delivery import resolve_delivery
 from app.ingest.normalize_money import parse_money
 from app.ingest.text_repair import fold, repair_text
-
 
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -97,6 +97,16 @@ def select_price(content: JsonMap, rows: Sequence[JsonMap]) -> Decimal | None:
         if candidate is not None and candidate not in excluded:
             return candidate
     return None
+
+
+def in_currency(amount: Decimal | None, currency: str | None) -> Decimal | None:
+    """``amount`` to the currency's minor units (a yen price has no decimals); None when it
+    rounds to nothing. Amounts in an unknown currency keep their cents."""
+    if amount is None or not is_currency(currency):
+        return amount
+    assert currency is not None  # is_currency said so
+    shaped = round_half_up(amount, currency)
+    return shaped if shaped > 0 else None
 
 
 def is_price_range(content: JsonMap, rows: Sequence[JsonMap]) -> bool:

@@ -78,4 +78,3 @@ def _negated(folded: str, match: re.Match[str]) -> bool:
         return True
     after = folded[match.end() :].lstrip(" .,;:!-")
     return any(after.startswith(word) for word in _NEGATIONS_AFTER)
-

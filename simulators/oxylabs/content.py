@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from simulators.oxylabs import phrases
 from simulators.oxylabs.catalogue import Catalogue, Offer, Product, StockState
 
 PARSE_OK = 12000
@@ -29,14 +30,9 @@ def format_timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def stock_text(offer: Offer) -> str:
-    return {
-        StockState.IN_STOCK: "In Stock",
-        StockState.LOW_STOCK: f"Only {offer.quantity} left in stock - order soon.",
-        StockState.DELAYED: "Usually ships within 8 to 9 days",
-        StockState.OUT_OF_STOCK: "Temporarily out of stock.",
-        StockState.UNAVAILABLE: "",
-    }[offer.state]
+def stock_text(offer: Offer, domain: str = "com", asin: str = "") -> str:
+    """The page's stock sentence in the marketplace's language, from the Amazon corpus."""
+    return phrases.stock_sentence(domain, offer.state.value, offer.quantity, asin)
 
 
 def product_content(
@@ -66,7 +62,9 @@ def _page(
 ) -> JSON:
     product = catalogue.product(asin)
     offer = catalogue.offer(asin, domain, currency, at)
-    content = _common(catalogue, product, offer, amazon_url(asin, domain, autoselect_variant))
+    content = _common(
+        catalogue, product, offer, amazon_url(asin, domain, autoselect_variant), domain
+    )
     if offer.state is StockState.UNAVAILABLE:
         content.update(_unavailable_parts(product))
     else:
@@ -83,16 +81,16 @@ def _num(amount: Decimal) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
-def _delivery_by(day: datetime) -> JSON:
-    return {"date": {"by": f"{day:%A}, {day:%B} {day.day}"}, "type": "FREE delivery"}
+def _delivery_by(domain: str, day: datetime) -> JSON:
+    return {"date": {"by": phrases.delivery_day(domain, day.date())}, "type": "FREE delivery"}
 
 
-def _delivery_range(first: datetime, last: datetime) -> JSON:
-    by = str(last.day) if first.month == last.month else f"{last:%B} {last.day}"
-    return {"date": {"by": by, "from": f"{first:%B} {first.day}"}, "type": "FREE delivery"}
+def _delivery_range(domain: str, first: datetime, last: datetime) -> JSON:
+    window = phrases.delivery_range(domain, first.date(), last.date())
+    return {"date": {"by": window["by"], "from": window["from"]}, "type": "FREE delivery"}
 
 
-def _common(catalogue: Catalogue, product: Product, offer: Offer, url: str) -> JSON:
+def _common(catalogue: Catalogue, product: Product, offer: Offer, url: str, domain: str) -> JSON:
     unavailable = offer.state is StockState.UNAVAILABLE
     price = 0 if unavailable else _num(offer.price)
     neighbours = [f"B0{catalogue.product(product.asin + str(i)).seller_id[1:9]}" for i in range(3)]
@@ -121,7 +119,7 @@ def _common(catalogue: Catalogue, product: Product, offer: Offer, url: str) -> J
         "page": 1,
         "brand": product.brand,
         "price": price,
-        "stock": stock_text(offer),
+        "stock": stock_text(offer, domain, product.asin),
         "title": product.title,
         "coupon": "",
         "images": list(product.images),
@@ -193,8 +191,8 @@ def _available_parts(
 ) -> JSON:
     in_hand = offer.state is not StockState.OUT_OF_STOCK
     arrives = at + timedelta(days=offer.delivery_days)
-    new_delivery = [_delivery_by(arrives)] if in_hand else []
-    used_delivery = [_delivery_range(arrives, arrives + timedelta(days=1))]
+    new_delivery = [_delivery_by(domain, arrives)] if in_hand else []
+    used_delivery = [_delivery_range(domain, arrives, arrives + timedelta(days=1))]
     used_price = _num(offer.used_price)
     seller_link = f"/sp?seller={product.seller_id}&asin={product.asin}"
     neighbour = catalogue.product(product.asin[:-1] + "Z")
@@ -202,15 +200,15 @@ def _available_parts(
         "buybox": [
             {
                 "price": _num(offer.price),
-                "stock": stock_text(offer),
-                "condition": " Buy new: ",
+                "stock": stock_text(offer, domain, product.asin),
+                "condition": phrases.condition(domain, "new"),
                 "delivery_details": new_delivery * 2,
             },
             {"price": _num(offer.price), "delivery_details": new_delivery},
             {
                 "price": used_price,
-                "stock": "Only 1 left in stock - order soon.",
-                "condition": " Save with Used - Like New ",
+                "stock": phrases.stock_sentence(domain, "low_stock", 1, product.asin),
+                "condition": phrases.condition(domain, "excluded"),
                 "delivery_details": used_delivery * 2,
             },
             {"price": used_price, "delivery_details": used_delivery},

@@ -312,3 +312,29 @@ def test_product_answers_carry_the_proposed_price_and_the_change_state(
         assert pricing["shopify_price"] == "10.00"
         assert pricing["change_state"] == "proposed"
         assert pricing["change"]["proposed_price"] == "30.00"
+
+
+def test_a_pasted_asin_with_an_invisible_mark_links(client: FlaskClient) -> None:
+    """Issue 13, kind 7: the ASIN copied from Amazon's details table carries U+200E."""
+    installed(A)
+    response = link(client, asin="\u200eB097CMQVF4", marketplace="com\u200b")
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["asin"], response.get_json()["marketplace"]) == (
+        "B097CMQVF4",
+        "com",
+    )
+
+
+def test_a_sponsored_result_link_links_its_product(client: FlaskClient) -> None:
+    installed(A)
+    url = (
+        "\ufeffhttps://www.amazon.de/sspa/click?ie=UTF8&spc=MToxMjM0NTY3ODk6MTcwMDA"
+        "&url=%2FYakima-Highroad-Upright-Bike-Mount%2Fdp%2FB073Z7FBWC%2Fref%3Dsr_1_1_sspa"
+        "%3Fkeywords%3Dyakima%26psc%3D1"
+    )
+    response = link(client, url=url)
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["asin"], response.get_json()["marketplace"]) == (
+        "B073Z7FBWC",
+        "de",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ import pytest
 
 from simulators.oxylabs.catalogue import Catalogue, StockState
 from simulators.oxylabs.content import product_content
+from simulators.oxylabs.phrases import CORPUS
 from tests.sim.oxylabs.shapes import mismatches
 from tests.sim.oxylabs.support import START, real_fixture
 
@@ -114,14 +116,46 @@ def test_unavailable_listings_have_the_keys_and_sentinels_of_the_real_sample() -
         assert content["parse_status_code"] == 12000
 
 
-def test_stock_texts_are_amazons() -> None:
-    texts = {content["stock"] for state in StockState for content in _samples(state)}
-    low = [text for text in texts if text.startswith("Only ")]
-    assert {"In Stock", "Usually ships within 8 to 9 days", "Temporarily out of stock.", ""} < texts
-    assert all(re.fullmatch(r"Only \d left in stock - order soon\.", text) for text in low)
+def _corpus_stock(language: str) -> dict[str, set[str]]:
+    path = CORPUS / f"{language}.json"
+    by_meaning: dict[str, set[str]] = {}
+    for entry in json.loads(path.read_text(encoding="utf-8"))["stock"]:
+        text = re.sub(r"\d+", "N", entry["text"], count=1)
+        by_meaning.setdefault(entry["availability"], set()).add(text)
+    return by_meaning
 
 
-def test_delivery_dates_come_without_a_year() -> None:
+def test_stock_texts_are_amazons_from_the_corpus() -> None:
+    corpus = _corpus_stock("en")
+    for state in StockState:
+        for content in _samples(state):
+            text = re.sub(r"\d+", "N", content["stock"], count=1)
+            if state is StockState.UNAVAILABLE:
+                assert text == ""
+            else:
+                assert text in corpus[state.value], (state, text)
+
+
+@pytest.mark.parametrize(
+    ("domain", "language"), [("com.br", "pt"), ("co.jp", "ja"), ("de", "de"), ("ae", "ar")]
+)
+def test_each_marketplace_speaks_its_language(domain: str, language: str) -> None:
+    catalogue = Catalogue(seed=1)
+    corpus = _corpus_stock(language)
+    shown = set()
+    for asin in ASINS:
+        for hours in range(0, 200, 3):
+            at = START + hours * HOUR
+            offer = catalogue.offer(asin, domain, None, at)
+            content = product_content(catalogue, asin, domain, None, False, at)
+            if offer.state is not StockState.UNAVAILABLE:
+                text = re.sub(r"\d+", "N", content["stock"], count=1)
+                assert text in corpus[offer.state.value], (domain, offer.state, text)
+                shown.add(offer.state)
+    assert StockState.IN_STOCK in shown
+
+
+def test_english_delivery_dates_come_without_a_year() -> None:
     for content in _samples(StockState.IN_STOCK):
         by = content["delivery"][0]["date"]["by"]
         assert re.fullmatch(r"[A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}", by), by
