@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,16 +12,25 @@ from flask import Flask
 
 from simulators.shopify.admin import register_admin
 from simulators.shopify.auth import SessionTokens, register_auth
-from simulators.shopify.graphql import register_admin_api
+from simulators.shopify.graphql import AdminGraphQL, mount_admin_api
+from simulators.shopify.graphql.merchant import Webhook
+from simulators.shopify.products import register_products
 from simulators.shopify.records import Clock, Lifetimes, SimClock, utc_now
 from simulators.shopify.state import Registry
-from simulators.shopify.webhooks import WebhookSender, register_webhooks
+from simulators.shopify.webhooks import DeliveryResult, WebhookSender, register_webhooks
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: What the simulator serves: the Admin schema and the webhook bodies (origins in its README).
 DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_FIXTURES = DATA_DIR / "webhooks"
 DEFAULT_SCOPES = ("write_products", "write_inventory", "read_locations")
+# The topics shopify.app.toml subscribes to; the mandatory compliance topics always arrive.
+DEFAULT_WEBHOOK_TOPICS = (
+    "app/uninstalled",
+    "app/scopes_update",
+    "products/update",
+    "products/delete",
+)
 EXTENSION_KEY = "shopify_simulator"
 
 
@@ -38,6 +48,7 @@ class SimulatorConfig:
     webhook_url: str | None = None
     webhook_retries: int = 3
     webhook_retry_delay: float = 1.0
+    webhook_topics: tuple[str, ...] = DEFAULT_WEBHOOK_TOPICS
     webhook_timeout: float = 5.0
     api_version: str = "2026-10"
     fixtures_dir: Path = DEFAULT_FIXTURES
@@ -81,6 +92,11 @@ class Simulator:
             self.clock, config.lifetimes, refresh_recovery=config.refresh_recovery
         )
         self.session_tokens = SessionTokens(config.api_key, config.api_secret, self.clock.now)
+        self.admin_api = AdminGraphQL(
+            authorize=self.registry.authorize,
+            on_product_update=self.on_product_update,
+            clock=self.clock.now,
+        )
         self.webhooks = WebhookSender(
             url=config.delivery_url,
             secret=config.api_secret,
@@ -120,8 +136,20 @@ class Simulator:
 
     def on_product_update(self, shop: str, payload: dict[str, Any]) -> None:
         """Echo the app's own product writes as products/update, as Shopify does."""
-        if self.registry.is_installed(shop):
-            self.webhooks.enqueue("products/update", shop, payload)
+        self.notify(shop, [Webhook("products/update", payload)])
+
+    def notify(
+        self, shop: str, webhooks: list[Webhook]
+    ) -> list[tuple[str, Future[DeliveryResult]]]:
+        """Deliver in the background what a change sends to an installed app subscribed to
+        its topic, as Shopify does after the change; returns (topic, delivery) under way."""
+        if not self.registry.is_installed(shop):
+            return []
+        return [
+            (hook.topic, self.webhooks.enqueue(hook.topic, shop, hook.payload))
+            for hook in webhooks
+            if hook.topic in self.config.webhook_topics
+        ]
 
 
 def create_app(config: SimulatorConfig) -> Flask:
@@ -135,12 +163,8 @@ def create_app(config: SimulatorConfig) -> Flask:
     register_auth(app, sim)
     register_admin(app, sim)
     register_webhooks(app, sim)
-    register_admin_api(
-        app,
-        authorize=sim.registry.authorize,
-        on_product_update=sim.on_product_update,
-        clock=sim.clock.now,
-    )
+    mount_admin_api(app, sim.admin_api)
+    register_products(app, sim)
     return app
 
 

@@ -175,6 +175,12 @@ def register_admin_api(
 ) -> AdminGraphQL:
     """Mount `POST /shops/<shop>/admin/api/<version>/graphql.json` and `/_sim/graphql/*`."""
     admin = AdminGraphQL(authorize=authorize, on_product_update=on_product_update, clock=clock)
+    mount_admin_api(app, admin)
+    return admin
+
+
+def mount_admin_api(app: Flask, admin: AdminGraphQL) -> None:
+    """Serve an existing AdminGraphQL at the per-shop endpoint and `/_sim/graphql/*`."""
     app.add_url_rule(
         "/shops/<shop>/admin/api/<version>/graphql.json",
         endpoint="shopify_sim_admin_graphql",
@@ -186,5 +192,3 @@ def register_admin_api(
     @app.errorhandler(UnknownShopError)
     def unknown_shop(error: UnknownShopError) -> tuple[Response, int]:
         return jsonify({"error": str(error)}), 404
-
-    return admin

@@ -1,4 +1,11 @@
-"""productVariantsBulkUpdate: prices of one product's variants, with Shopify's userErrors."""
+"""productVariantsBulkUpdate: prices of one product's variants, with Shopify's userErrors.
+
+Answers follow recorded answers of the real Admin API (2026-10): a negative amount is
+`GREATER_THAN_OR_EQUAL_TO` "Price must be greater than or equal to 0"; a variant of another
+product is `PRODUCT_VARIANT_DOES_NOT_EXIST`, like a variant that does not exist at all; and a
+refused update still lists the product's variants it named in `productVariants`, unchanged, so
+a client that reads `productVariants` without `userErrors` would take them as confirmed.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from simulators.shopify.graphql.views import product_view, variant_view
 
 MAX_VARIANTS = 250
 SUPPORTED_INPUT = {"id", "price", "compareAtPrice"}
+GREATER_OR_EQUAL = "GREATER_THAN_OR_EQUAL_TO"
 Change = tuple[int, dict[str, Decimal | None]]
 
 
@@ -40,19 +48,15 @@ def _check_entry(
         ]
     variant_id = parse_gid(entry["id"], "ProductVariant")
     variant = state.variants.get(variant_id) if variant_id is not None else None
-    if variant is None:
+    if variant is None or variant.product_id != product.id:
         return None, [
             user_error(
                 [*path, "id"], "Product variant does not exist", "PRODUCT_VARIANT_DOES_NOT_EXIST"
             )
         ]
-    if variant.product_id != product.id:
-        return None, [
-            user_error([*path, "id"], "Input must be for this product.", "MUST_BE_FOR_THIS_PRODUCT")
-        ]
     errors = [
-        user_error([*path, name], "Price cannot take a negative value.", "NEGATIVE_PRICE_VALUE")
-        for name in ("price", "compareAtPrice")
+        user_error([*path, name], f"{label} must be greater than or equal to 0", GREATER_OR_EQUAL)
+        for name, label in (("price", "Price"), ("compareAtPrice", "Compare at price"))
         if isinstance(entry.get(name), Decimal) and entry[name] < 0
     ]
     if entry.get("price", 0) is None:
@@ -114,9 +118,20 @@ def bulk_update(
         changes = []
     if changes:
         _apply(ctx, product, changes)
-    updated = [variant_view(state, state.variants[vid]) for vid, _ in changes]
     return {
         "product": product_view(state, product),
-        "productVariants": updated if changes or not errors else None,
+        "productVariants": _named_variants(state, product, variants),
         "userErrors": errors,
     }
+
+
+def _named_variants(
+    state: ShopState, product: Product, entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The product's variants the input named, once each, as they are now (changed or not)."""
+    seen: list[int] = []
+    for entry in entries:
+        variant_id = parse_gid(entry.get("id"), "ProductVariant")
+        if variant_id is not None and variant_id in product.variant_ids and variant_id not in seen:
+            seen.append(variant_id)
+    return [variant_view(state, state.variants[variant_id]) for variant_id in seen]

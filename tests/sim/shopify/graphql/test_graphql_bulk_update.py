@@ -53,12 +53,13 @@ def test_prices_change_and_the_webhook_hook_gets_the_rest_payload(
     assert isinstance(by_gid[first]["id"], int)
 
 
-def test_errors_without_partial_updates_change_nothing(
+def test_errors_without_partial_updates_change_nothing_and_list_the_unchanged_variants(
     harness: Harness, first_product: Product
 ) -> None:
     product = first_product()
     good, _, other = (v["id"] for v in product["variants"]["nodes"])
     before = _prices(harness)
+    compare_at = {v["id"]: None for v in product["variants"]["nodes"]}
     result = harness.data(
         BULK,
         {
@@ -73,8 +74,8 @@ def test_errors_without_partial_updates_change_nothing(
     assert result["userErrors"] == [
         {
             "field": ["variants", "1", "price"],
-            "message": "Price cannot take a negative value.",
-            "code": "NEGATIVE_PRICE_VALUE",
+            "message": "Price must be greater than or equal to 0",
+            "code": "GREATER_THAN_OR_EQUAL_TO",
         },
         {
             "field": ["variants", "2", "id"],
@@ -82,7 +83,11 @@ def test_errors_without_partial_updates_change_nothing(
             "code": "PRODUCT_VARIANT_DOES_NOT_EXIST",
         },
     ]
-    assert result["productVariants"] is None
+    # As Shopify answers a refused update: the named variants of the product, unchanged.
+    assert result["productVariants"] == [
+        {"id": good, "price": before[good], "compareAtPrice": compare_at[good]},
+        {"id": other, "price": before[other], "compareAtPrice": compare_at[other]},
+    ]
     assert _prices(harness) == before
     assert harness.updates == []
 
@@ -101,22 +106,57 @@ def test_partial_updates_apply_the_valid_entries(harness: Harness, first_product
             ],
         },
     )["productVariantsBulkUpdate"]
-    assert [v["id"] for v in result["productVariants"]] == [good]
-    assert [e["code"] for e in result["userErrors"]] == ["NEGATIVE_PRICE_VALUE"]
+    assert [(v["id"], v["price"]) for v in result["productVariants"]] == [
+        (good, "1.00"),
+        (bad, _prices(harness)[bad]),
+    ]
+    assert [e["code"] for e in result["userErrors"]] == ["GREATER_THAN_OR_EQUAL_TO"]
     assert _prices(harness)[good] == "1.00"
 
 
-def test_variant_of_another_product_and_missing_product(harness: Harness) -> None:
+def test_negative_compare_at_price_is_refused_like_a_negative_price(
+    harness: Harness, first_product: Product
+) -> None:
+    product = first_product()
+    variant = product["variants"]["nodes"][0]["id"]
+    result = harness.data(
+        BULK,
+        {"productId": product["id"], "variants": [{"id": variant, "compareAtPrice": "-0.01"}]},
+    )["productVariantsBulkUpdate"]
+    assert result["userErrors"] == [
+        {
+            "field": ["variants", "0", "compareAtPrice"],
+            "message": "Compare at price must be greater than or equal to 0",
+            "code": "GREATER_THAN_OR_EQUAL_TO",
+        }
+    ]
+
+
+def test_variant_of_another_product_does_not_exist_for_this_one(harness: Harness) -> None:
     products = harness.data(
         "{ products(first: 2) { nodes { id variants(first: 1) { nodes { id } } } } }"
     )["products"]["nodes"]
     foreign = products[1]["variants"]["nodes"][0]["id"]
+    before = _prices(harness)
     result = harness.data(
         BULK, {"productId": products[0]["id"], "variants": [{"id": foreign, "price": "2"}]}
     )["productVariantsBulkUpdate"]
-    assert result["userErrors"][0]["code"] == "MUST_BE_FOR_THIS_PRODUCT"
+    assert result["userErrors"] == [
+        {
+            "field": ["variants", "0", "id"],
+            "message": "Product variant does not exist",
+            "code": "PRODUCT_VARIANT_DOES_NOT_EXIST",
+        }
+    ]
+    assert result["productVariants"] == []  # the foreign variant is not this product's
+    assert _prices(harness) == before
+    assert harness.updates == []
+
+
+def test_missing_product(harness: Harness, first_product: Product) -> None:
+    variant = first_product()["variants"]["nodes"][0]["id"]
     missing = harness.data(
-        BULK, {"productId": "gid://shopify/Product/1", "variants": [{"id": foreign, "price": "2"}]}
+        BULK, {"productId": "gid://shopify/Product/1", "variants": [{"id": variant, "price": "2"}]}
     )["productVariantsBulkUpdate"]
     assert missing["userErrors"] == [
         {
