@@ -46,15 +46,10 @@ class AdminOriginTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         target = rewrite_shop_url(request.url, self.origin_template)
         if target != request.url:
-            headers = httpx.Headers(request.headers)
-            del headers["host"]  # httpx sets the Host of the new URL
-            request = httpx.Request(
-                request.method,
-                target,
-                headers=headers,
-                content=request.read(),
-                extensions=request.extensions,
-            )
+            # Rewritten in place, not copied: httpx logs the client's request object after
+            # the call, and `response.request` is that object, so both name the URL called.
+            request.url = target
+            request.headers["Host"] = target.netloc.decode("ascii")
         return self.inner.handle_request(request)
 
     def close(self) -> None:

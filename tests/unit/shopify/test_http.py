@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -69,6 +70,22 @@ def test_httpx_requests_reach_the_origin_with_body_and_host(tmp_path: Path) -> N
     )
     assert request.headers["host"] == "127.0.0.1:8123"
     assert json.loads(request.content) == {"k": "v"}
+
+
+def test_httpx_logs_the_url_actually_called(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings.from_env(make_env(tmp_path, SHOPIFY_ADMIN_ORIGIN=SIM))
+    inner = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+    called = "http://127.0.0.1:8123/shops/demo.myshopify.com/admin/oauth/access_token"
+    with (
+        caplog.at_level(logging.INFO, logger="httpx"),
+        shopify_http_client(settings, inner=inner) as client,
+    ):
+        response = client.post("https://demo.myshopify.com/admin/oauth/access_token", json={})
+    [record] = [r for r in caplog.records if r.name == "httpx"]
+    assert record.getMessage() == f'HTTP Request: POST {called} "HTTP/1.1 200 OK"'
+    assert str(response.request.url) == called
 
 
 @responses.activate
