@@ -287,6 +287,7 @@ def test_products_page_creates_edits_and_deletes_by_form(
         data={"price": "44.00", "compare_at_price": "55"},
     )
     assert edited.status_code == 303
+    sim.webhooks.flush()  # Shopify does not promise an order between deliveries; we wait
     deleted = client.post(f"/store/{SHOP_NAME}/products/{product['id']}/delete")
     assert deleted.status_code == 303
     sim.webhooks.flush()
