@@ -25,7 +25,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m simulators.demo
+	@$(BIN)/python -m demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
