@@ -89,6 +89,20 @@ def left_in_groups(groups: set[int]) -> list[str]:
     return found
 
 
+def left_of(instance: Path) -> list[str]:
+    """Every live process whose environment points into this instance folder: each process a
+    demo starts gets INSTANCE_PATH=<its run folder>, whatever its process group."""
+    found = []
+    for process in psutil.process_iter(["pid"]):
+        try:
+            ours = process.environ().get("INSTANCE_PATH", "").startswith(str(instance))
+            if ours and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(f"{process.pid} {' '.join(process.cmdline())}")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
 def gone(pid: int, seconds: float) -> bool:
     """Whether the process has ended (and been reaped) within the time."""
     deadline = time.monotonic() + seconds

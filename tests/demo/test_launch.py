@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.demo.launch import Launched, gone, launch, left_in_groups, listening
+from tests.demo.launch import Launched, gone, launch, left_in_groups, left_of, listening
 from tests.support import free_port
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -133,6 +133,20 @@ def test_a_port_in_use_is_refused_before_anything_is_touched(tmp_path: Path) -> 
     assert list((tmp_path / "instance").iterdir()) == []
 
 
+def test_a_process_that_fails_to_start_means_no_url_and_nothing_left(tmp_path: Path) -> None:
+    # gunicorn.conf.py refuses WEB_CONCURRENCY=0, so the web process exits at start.
+    failed = launch(tmp_path / "instance", WEB_CONCURRENCY="0")
+    assert failed.wait_exit(120) == 1
+    said = failed.text()
+    assert "the demo cannot run: web (PID" in said
+    assert "WEB_CONCURRENCY: 0 is outside" in said
+    assert "PriceBridge is running" not in said
+    assert "open http" not in said
+    assert [line for line in said.splitlines() if line.startswith("stopped ")], said
+    assert left_of(tmp_path / "instance") == []
+    assert not (tmp_path / "instance" / "demo.json").exists()
+
+
 @pytest.mark.parametrize(
     "signum", [signal.SIGHUP, signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name
 )
@@ -147,6 +161,7 @@ def test_each_stop_signal_to_the_group_leaves_no_process(
     # Under make, make itself dies of SIGHUP at once: the demo goes on stopping, then ends.
     assert gone(int(str(state["pid"])), seconds=60)
     assert left_in_groups(groups) == []
+    assert left_of(demo.instance) == []
     with socket.socket() as probe:  # the web port is free again (TIME_WAIT aside)
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", _port(state["app_url"])))
