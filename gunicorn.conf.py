@@ -1,6 +1,26 @@
 """gunicorn settings for the `web` process: threaded workers, so each websocket holds a thread.
 
-PORT, WEB_CONCURRENCY and WEB_THREADS are read here (gunicorn starts before the app).
+PORT, WEB_CONCURRENCY, WEB_THREADS and REALTIME_MAX_SOCKETS are read here (gunicorn starts
+before the app; the app reads REALTIME_MAX_SOCKETS again in app/config.py to refuse the socket
+over the limit with close code 1013).
+
+Why gthread, sized as threads = WEB_THREADS + REALTIME_MAX_SOCKETS:
+- A websocket under flask-sock holds its request thread for its whole life (and
+  simple-websocket adds one reader thread per socket, outside the pool). With a pool of only
+  WEB_THREADS, 64 open dashboards would leave no thread for plain HTTP. So the pool gets one
+  thread per allowed socket on top of the HTTP threads, and the app refuses socket number
+  REALTIME_MAX_SOCKETS + 1 at once (1013): sockets can never take the HTTP threads.
+- An idle socket's threads sleep in the kernel (no GIL, no CPU); a thread costs about 64 KiB
+  of resident memory here, so 1,000 sockets are ~2,000 threads and well under 200 MiB. Pings
+  are one wake-up per socket every REALTIME_PING_SECONDS.
+- gevent/eventlet would hold sockets more cheaply, but every library on the request path
+  (psycopg, redis-py, httpx, shopifyapp) would have to cooperate with monkey-patching, and one
+  call that does not stalls every socket and request of the worker; threads need no such
+  promise. sync workers cannot hold a socket without losing the whole worker to it.
+- worker_connections bounds connections gthread keeps (sockets, requests and idle keep-alive
+  connections); it must exceed the threads or keep-alive clients would be turned away.
+- The database pool is sized to WEB_THREADS in the app (sockets release their connection after
+  authenticating), so the pool never opens and closes connections under load.
 """
 
 from __future__ import annotations
@@ -22,7 +42,8 @@ def _positive_int(name: str, default: int) -> int:
 bind = f"0.0.0.0:{_positive_int('PORT', 8000)}"
 workers = _positive_int("WEB_CONCURRENCY", 2)
 worker_class = "gthread"
-threads = _positive_int("WEB_THREADS", 64)
+threads = _positive_int("WEB_THREADS", 64) + _positive_int("REALTIME_MAX_SOCKETS", 1000)
+worker_connections = threads + 1000
 # Websockets are long-lived; the heartbeat keeps them alive, not the request timeout.
 timeout = 60
 graceful_timeout = 20

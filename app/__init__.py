@@ -17,6 +17,7 @@ from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
 from app.models.types import CIPHER_EXTENSION
 from app.observability import health
 from app.observability import logging as app_logging
+from app.realtime import websocket as realtime_websocket
 from app.shopify import web as shopify_web
 from app.shopify import webhooks
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     sock.init_app(app)
     broker.init_app(app, settings.redis_url)
+    realtime_websocket.init_app(app, settings)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
@@ -61,7 +63,16 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         # The web process is threaded; SQLite allows that when writes are short.
         return {"connect_args": {"check_same_thread": False, "timeout": 15}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+    # One connection per HTTP thread and no overflow: above the pool, a request waits for a
+    # connection instead of opening and closing one (which doubled CPU per request under load).
+    # Websockets hold no connection once authenticated, so they need none.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": settings.web_threads,
+        "max_overflow": 0,
+        "pool_timeout": 30,
+        "pool_recycle": 1800,
+    }
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -40,6 +40,34 @@ PRODUCTION_REQUIRED: Final = (
 
 
 @dataclass(frozen=True)
+class RealtimeSettings:
+    """The websocket hub's limits, per web process (see gunicorn.conf.py for the threads)."""
+
+    max_sockets: int = 1000
+    queue_size: int = 256  # events waiting for one socket before it counts as too slow
+    ping_seconds: float = 20.0  # a peer silent for two pings (at most 40 s) is dropped
+    auth_seconds: float = 5.0  # the first message must arrive within this
+    send_timeout_seconds: float = 10.0  # a send blocked this long drops the socket
+    max_message_bytes: int = 16 * 1024  # the largest message a client may send
+
+    @classmethod
+    def from_reader(cls, reader: EnvReader) -> RealtimeSettings:
+        return cls(
+            max_sockets=reader.integer("REALTIME_MAX_SOCKETS", default=1000, minimum=1),
+            queue_size=reader.integer("REALTIME_QUEUE_SIZE", default=256, minimum=1),
+            ping_seconds=reader.number(
+                "REALTIME_PING_SECONDS", default=20.0, minimum=0.05, maximum=30
+            ),
+            auth_seconds=reader.number(
+                "REALTIME_AUTH_SECONDS", default=5.0, minimum=0.05, maximum=60
+            ),
+            send_timeout_seconds=reader.number(
+                "REALTIME_SEND_TIMEOUT_SECONDS", default=10.0, minimum=0.05, maximum=60
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str
     database_url: str
@@ -62,6 +90,8 @@ class Settings:
     delivery_locations: Mapping[str, str]
     oxylabs_monthly_budget: int
     scheduler_tick_seconds: float
+    realtime: RealtimeSettings
+    web_threads: int
     log_level: str
     log_format: str
     instance_path: str
@@ -135,6 +165,8 @@ class Settings:
             scheduler_tick_seconds=reader.number(
                 "SCHEDULER_TICK_SECONDS", default=5.0, minimum=0.05, maximum=3600
             ),
+            realtime=RealtimeSettings.from_reader(reader),
+            web_threads=reader.integer("WEB_THREADS", default=64, minimum=1),
             log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True),
             log_format=reader.choice("LOG_FORMAT", LOG_FORMATS, default="json"),
             instance_path=str(instance.resolve()),

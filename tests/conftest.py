@@ -23,6 +23,7 @@ from sqlalchemy import text
 from app import create_app
 from app.config import Settings
 from app.extensions import db
+from app.realtime.hub import HUB_EXTENSION
 from tests.support import make_env
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -84,6 +85,7 @@ def migrated_app(session_env: dict[str, str]) -> Iterator[Flask]:
     with app.app_context():
         upgrade()
     yield app
+    app.extensions[HUB_EXTENSION].shutdown()
     with app.app_context():
         db.engine.dispose()
     app.extensions["pricebridge.broker"].redis.close()
@@ -128,6 +130,7 @@ def make_app(tmp_path: Path, session_env: dict[str, str]) -> Iterator[Callable[.
 
     yield build
     for built in made:
+        built.extensions[HUB_EXTENSION].shutdown()
         with built.app_context():
             db.engine.dispose()
         built.extensions["pricebridge.broker"].redis.close()

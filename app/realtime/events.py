@@ -19,7 +19,11 @@ from redis import Redis
 from app.broker import current_broker
 from app.models.types import utcnow
 
-EVENT_TYPES: Final = frozenset({"observation", "price_change", "push", "error", "product"})
+# What the dashboard hears; each type's payload is described in the OpenAPI document
+# (components.schemas.Event*). `import` reports a CSV import job's progress.
+EVENT_TYPES: Final = frozenset(
+    {"observation", "price_change", "push", "error", "product", "usage", "import"}
+)
 STREAM_LENGTH: Final = 10_000
 # seq, stream append and publish happen atomically, so sequence order equals stream order.
 _PUBLISH = """
@@ -33,13 +37,19 @@ return seq
 """
 
 
-def channel(shop_id: int) -> str:
-    return f"pricebridge:shop:{shop_id}:events"
+def channel_prefix(redis: Redis) -> str:
+    """Pub/sub channels are server-wide, not per database: the database number goes in the
+    name, so apps (or test sessions) on other databases of one server never hear each other."""
+    return f"pricebridge:db{redis.connection_pool.connection_kwargs.get('db', 0)}"
 
 
-def _keys(shop_id: int) -> tuple[str, str, str]:
+def channel(shop_id: int, redis: Redis) -> str:
+    return f"{channel_prefix(redis)}:shop:{shop_id}:events"
+
+
+def _keys(shop_id: int, redis: Redis) -> tuple[str, str, str]:
     prefix = f"pricebridge:shop:{shop_id}"
-    return f"{prefix}:seq", f"{prefix}:stream", channel(shop_id)
+    return f"{prefix}:seq", f"{prefix}:stream", channel(shop_id, redis)
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ def publish_event(
 ) -> int:
     payload = _payload(shop_id, type, data, now or utcnow())
     client = redis or current_broker().redis
-    seq = client.eval(_PUBLISH, 3, *_keys(shop_id), payload, STREAM_LENGTH)
+    seq = client.eval(_PUBLISH, 3, *_keys(shop_id, client), payload, STREAM_LENGTH)
     return int(seq)
 
 
@@ -85,7 +95,7 @@ def publish_events(
     if not payloads:
         return []
     client = redis or current_broker().redis
-    keys = _keys(shop_id)
+    keys = _keys(shop_id, client)
     pipeline = client.pipeline(transaction=False)
     for payload in payloads:
         pipeline.eval(_PUBLISH, 3, *keys, payload, STREAM_LENGTH)
@@ -104,19 +114,58 @@ def events_after(
 ) -> list[Event]:
     """Events with seq > after, oldest first (at most `limit`)."""
     client = redis or current_broker().redis
-    _, stream, _ = _keys(shop_id)
+    _, stream, _ = _keys(shop_id, client)
     entries = client.xrange(stream, min=f"({after}-1", max="+", count=limit) or []
     events = []
     for _id, fields in entries:
         assert fields is not None  # XRANGE entries always carry their fields
-        raw = json.loads(fields[b"event"])
-        events.append(
-            Event(
-                seq=int(raw["seq"]),
-                type=raw["type"],
-                shop_id=int(raw["shop_id"]),
-                at=raw["at"],
-                data=raw["data"],
-            )
-        )
+        events.append(decode_event(fields[b"event"]))
     return events
+
+
+def decode_event(raw: bytes | str) -> Event:
+    """An event as `publish_event` encoded it; ValueError (or KeyError) when it is not one."""
+    body = json.loads(raw)
+    return Event(
+        seq=int(body["seq"]),
+        type=str(body["type"]),
+        shop_id=int(body["shop_id"]),
+        at=str(body["at"]),
+        data=body["data"],
+    )
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What a shop's stream holds: its current seq and the oldest seq still kept (0: none)."""
+
+    current: int
+    oldest: int
+
+    def lost_after(self, after: int) -> bool:
+        """True when events after `after` are no longer all held (the client must reload).
+
+        Also true when `after` is ahead of the current seq: the numbering restarted (Redis lost
+        its data), so the client's view cannot be continued.
+        """
+        if after > self.current:
+            return True
+        if after == self.current:
+            return False
+        return self.oldest == 0 or after < self.oldest - 1
+
+
+def retention(shop_id: int, *, redis: Redis | None = None) -> Retention:
+    client = redis or current_broker().redis
+    seq_key, stream, _ = _keys(shop_id, client)
+    pipeline = client.pipeline(transaction=True)
+    pipeline.get(seq_key)
+    pipeline.xrange(stream, min="-", max="+", count=1)
+    current, first = pipeline.execute()
+    oldest = int(first[0][0].split(b"-")[0]) if first else 0
+    return Retention(current=int(current or 0), oldest=oldest)
+
+
+def current_seq(shop_id: int, *, redis: Redis | None = None) -> int:
+    client = redis or current_broker().redis
+    return int(client.get(_keys(shop_id, client)[0]) or 0)

@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, Delete, Update, update
 
 from app.extensions import db
 from app.models import Product, Shop
+from app.realtime.closing import close_after_commit
 
 # Products paused by an uninstall carry this reason, so a reinstall resumes exactly them.
 UNINSTALLED_REASON = "uninstalled"
@@ -32,6 +33,7 @@ def drop_tokens(shop: Shop) -> None:
 def mark_uninstalled(shop: Shop, at: datetime) -> int:
     """Drop the tokens, record the time, pause the active products; returns how many."""
     drop_tokens(shop)
+    close_after_commit(shop.id)  # its open dashboards lose access with the commit
     if shop.uninstalled_at is None:
         shop.uninstalled_at = at
     return affected_rows(

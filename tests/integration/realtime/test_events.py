@@ -26,7 +26,7 @@ def test_events_are_numbered_per_shop_and_replayable(app: Flask) -> None:
 
 def test_events_are_published_on_the_shops_channel_only(app: Flask) -> None:
     pubsub = current_broker().redis.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(channel(1))
+    pubsub.subscribe(channel(1, current_broker().redis))
     pubsub.get_message(timeout=1)
     publish_event(2, "observation", {"x": 1})
     publish_event(1, "error", {"message": "needs a person"})
@@ -68,7 +68,7 @@ def test_a_batch_numbers_events_as_one_call_per_event_would(app: Flask) -> None:
 
 def test_a_batch_publishes_each_event_in_order_on_the_shops_channel(app: Flask) -> None:
     pubsub = current_broker().redis.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(channel(3))
+    pubsub.subscribe(channel(3, current_broker().redis))
     pubsub.get_message(timeout=1)
     publish_events(3, [("observation", {"n": n}) for n in range(3)])
     messages = []
