@@ -27,7 +27,7 @@ def openapi_document() -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     # Each route module attaches its routes to `bp` when imported; import them before the
     # blueprint is registered, so that registration sees every route.
-    from app.api import events, price_changes, products, push, shop, usage  # noqa: F401
+    from app.api import events, price_changes, products, push, shop, usage, variants  # noqa: F401
 
     app.register_blueprint(bp)
 

@@ -14,6 +14,7 @@ from app.api.auth import current_session, session_required
 from app.api.body import json_body
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
+from app.api.picker import with_picked
 from app.api.price_changes import refused
 from app.api.pricing_schema import CHANGE_SCHEMA, PRODUCT_PATCH_REQUEST, PRODUCT_PRICING_SCHEMA
 from app.api.products_schema import (
@@ -70,7 +71,7 @@ def _product_or_404(product_id: int) -> Product:
 @session_required
 def create_product() -> ResponseReturnValue:
     try:
-        link = LinkRequest.from_json(json_body())
+        link = LinkRequest.from_json(with_picked(json_body()))
         product = link_product(current_session().shop.id, link, utcnow())
     except LinkError as error:
         raise ApiError(error.status, error.code, error.message, error.details) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.api.picker import PICKED_SCHEMA
 from app.api.pricing_schema import PRICING_SUMMARY_SCHEMA
 from app.ingest.policy import Usage
 from app.models import Observation, Product
@@ -19,8 +20,9 @@ _TEXT: dict[str, Any] = {"type": ["string", "null"]}
 LINK_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["shopify_variant_gid", "shopify_product_gid"],
+    "description": "the variant as shopify_product_gid + shopify_variant_gid, or as picked",
     "properties": {
+        "picked": PICKED_SCHEMA,
         "shopify_variant_gid": {"type": "string", "pattern": "^gid://shopify/ProductVariant/"},
         "shopify_product_gid": {"type": "string", "pattern": "^gid://shopify/Product/"},
         "asin": {"type": "string", "description": "with marketplace; or give url"},

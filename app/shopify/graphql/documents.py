@@ -17,6 +17,7 @@ COST_HINTS = {
     "VariantPrices": 10,
     "InventoryLevels": 20,
     "ShopDetails": 1,
+    "VariantSearch": 30,
 }
 
 

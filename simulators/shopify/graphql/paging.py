@@ -96,6 +96,9 @@ def connection(
 
 Term = tuple[str | None, str, str]  # field (None: free text), comparator, value
 _COMPARATOR = re.compile(r"^(>=|<=|>|<)?(.*)$")
+# A quoted phrase (backslash escapes inside), or a run of non-space characters that may hold
+# a quoted value (title:"a b").
+_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|(?:[^\s"]+(?:"(?:\\.|[^"\\])*")?)+')
 
 
 def parse_search(query: str | None) -> list[Term]:
@@ -104,7 +107,13 @@ def parse_search(query: str | None) -> list[Term]:
     if not query:
         return []
     terms: list[Term] = []
-    for token in shlex.split(query):
+    for raw in _TOKEN.findall(query):
+        if raw.startswith('"'):
+            # A quoted phrase is free text, whatever it holds (operators, colons, quotes).
+            phrase = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            terms.append((None, "=", phrase.lower()))
+            continue
+        token = shlex.split(raw)[0] if raw.strip("'\"") else raw
         if token == "AND":
             continue
         if token in ("OR", "NOT") or token.startswith("-"):

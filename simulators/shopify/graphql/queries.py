@@ -64,7 +64,14 @@ def _variant_field(state: ShopState, variant: Variant, field: str) -> Any:
     return values[field]()
 
 
+def _variant_text(state: ShopState, variant: Variant) -> str:
+    # Free text over variants matches the variant title, the product title and the SKU.
+    product = state.products[variant.product_id]
+    return " ".join([variant.title, product.title, variant.sku or ""])
+
+
 def _matches(terms: list[Term], lookup: Callable[[str], Any], title: str) -> bool:
+    """`title` is what free text searches: for variants, Shopify's default fields together."""
     for field, comparator, wanted in terms:
         if field is None:
             if wanted not in title.lower():
@@ -106,7 +113,7 @@ def query_root(state: ShopState) -> dict[str, Any]:
         rows = [
             v
             for v in state.variants.values()
-            if _matches(terms, lambda f, v=v: _variant_field(state, v, f), v.title)  # type: ignore[misc]
+            if _matches(terms, lambda f, v=v: _variant_field(state, v, f), _variant_text(state, v))  # type: ignore[misc]
         ]
         return connection(
             sorted(rows, key=lambda v: v.id), lambda v: v.id, lambda v: variant_view(state, v), args

@@ -72,6 +72,7 @@ def product_view(state: ShopState, product: Product) -> dict[str, Any]:
         "createdAt": iso(product.created_at),
         "updatedAt": iso(product.updated_at),
         "variants": variants,
+        "featuredMedia": None,  # the simulator's catalogue has no media
         "variantsCount": lambda **_: {"count": len(product.variant_ids), "precision": "EXACT"},
         "totalInventory": lambda **_: sum(
             available(state, state.variants[v].inventory_item_id) for v in product.variant_ids
@@ -88,6 +89,8 @@ def variant_view(state: ShopState, variant: Variant) -> dict[str, Any]:
         "title": variant.title,
         "displayName": f"{product.title} - {variant.title}",
         "sku": variant.sku,
+        "barcode": None,
+        "media": lambda **args: connection([], lambda m: 0, lambda m: {}, args),
         "price": money(variant.price),
         "compareAtPrice": money(variant.compare_at_price),
         "position": variant.position,

@@ -338,3 +338,31 @@ def test_a_sponsored_result_link_links_its_product(client: FlaskClient) -> None:
         "B073Z7FBWC",
         "de",
     )
+
+
+def test_link_accepts_what_the_resource_picker_returns(client: FlaskClient) -> None:
+    installed(A)
+    picked = [{"id": PRODUCT, "title": "Mug", "variants": [{"id": VARIANT, "title": "Blue"}]}]
+    response = client.post(
+        "/api/products",
+        json={"picked": picked, "asin": "B0CYVN8CCQ", "marketplace": "com"},
+        headers=auth(A),
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert (body["shopify_product_gid"], body["shopify_variant_gid"]) == (PRODUCT, VARIANT)
+
+
+def test_a_picker_selection_of_two_variants_is_a_422_and_writes_nothing(
+    client: FlaskClient,
+) -> None:
+    installed(A)
+    picked = [{"id": PRODUCT, "variants": [{"id": VARIANT}, {"id": VARIANT + "9"}]}]
+    response = client.post(
+        "/api/products",
+        json={"picked": picked, "asin": "B0CYVN8CCQ", "marketplace": "com"},
+        headers=auth(A),
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_picker_selection"
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 0
