@@ -19,8 +19,8 @@ from typing import Any, TextIO
 from redis import Redis
 from redis.exceptions import RedisError
 
-#: Matches `app.realtime.events.channel(shop_id)` for every shop (checked by a test).
-EVENTS_PATTERN = "pricebridge:shop:*:events"
+from app.realtime.events import channel_prefix
+
 #: Unchanged observations are counted, and the count is shown at most this often.
 TALLY_SECONDS = 30.0
 _ERROR_LEVELS = frozenset({"ERROR", "CRITICAL"})
@@ -156,12 +156,17 @@ def log_line(process: str, line: str) -> str | None:
     return None
 
 
+def events_pattern(redis: Redis) -> str:
+    """Matches `app.realtime.events.channel(shop_id, redis)` for every shop."""
+    return f"{channel_prefix(redis)}:shop:*:events"
+
+
 def follow_events(redis: Redis, console: Console, stop: threading.Event) -> None:
     """Print the shops' live events until `stop` is set (run in a thread)."""
     lines = EventLines()
     pubsub = redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
     try:
-        pubsub.psubscribe(EVENTS_PATTERN)
+        pubsub.psubscribe(events_pattern(redis))
         while not stop.is_set():
             message = pubsub.get_message(timeout=1.0)
             if message is not None:

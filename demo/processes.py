@@ -127,22 +127,16 @@ class Children:
         first, rest = self.started[:1], self.started[1:]
         stopped = []
         for wave in (rest, first):
+            # Descendants that left the group (RQ runs each job in a work horse of its own
+            # session) are found by parentage now, and killed if they outlive their parent.
+            descendants = {child.pid: child.tree()[1:] for child in wave}
             for child in wave:
                 ask_to_stop(child)
             for child in wave:
                 killed = finish(child)
+                _kill_survivors(descendants[child.pid])
                 stopped.append((child.name, time.monotonic() - began, killed))
         return stopped
-
-    def leftovers(self) -> list[int]:
-        """PIDs of any process still in the groups of the processes this run started."""
-        groups = {child.pid for child in self.started}
-        found = []
-        for process in psutil.process_iter(["pid"]):
-            with contextlib.suppress(psutil.NoSuchProcess):
-                if os.getpgid(process.pid) in groups:
-                    found.append(process.pid)
-        return found
 
 
 #: Children that are meant to exit (their readiness is having exited with status 0).
@@ -172,6 +166,16 @@ def _exited(pid: int, timeout: float) -> bool:
 def _signal_group(pgid: int, signum: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):  # the whole group has already gone
         os.killpg(pgid, signum)
+
+
+def _kill_survivors(processes: list[psutil.Process]) -> None:
+    """Kill whichever of these still runs (psutil checks each is the same process, not a new
+    one that reuses its PID), and wait for them."""
+    alive = [process for process in processes if process.is_running()]
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):  # it ended on its own meanwhile
+            process.kill()
+    psutil.wait_procs(alive, timeout=STOP_SECONDS)
 
 
 def ask_to_stop(child: Child) -> None:

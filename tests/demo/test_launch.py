@@ -7,10 +7,12 @@ developer's own demo. They take a while (three full starts), so they share them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,6 +76,23 @@ def test_the_url_comes_once_every_process_it_started_runs_and_listens(
         assert ("127.0.0.1", _port(state["app_url"])) in listening(web)
         with urllib.request.urlopen(f"{state['app_url']}/readyz", timeout=5) as response:
             assert response.status == 200
+
+
+def test_the_console_is_a_short_banner_then_one_line_per_event(
+    demos: dict[str, Launched],
+) -> None:
+    demo = demos["SIGHUP"]
+    deadline = time.monotonic() + 120
+    change = re.compile(r"^\d\d:\d\d:\d\d  price change #\d+ product \d+: ")
+    while not any(change.match(line) for line in demo.text().splitlines()):
+        assert time.monotonic() < deadline, demo.text()
+        time.sleep(0.5)
+    before_banner = demo.text().split("PriceBridge is running")[0].strip().splitlines()
+    assert len(before_banner) <= 2, before_banner  # make's echo (none) and "Starting ..."
+    banner = demo.text().split("Events:")[0]
+    assert "Things to try:" in banner
+    assert f"Logs (JSON, one file per process): {demo.state()['logs']}" in banner
+    assert '"level"' not in demo.text()  # the JSON logs stay in their files
 
 
 def test_without_port_the_web_takes_a_free_port_on_loopback_only(

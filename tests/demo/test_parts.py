@@ -14,11 +14,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from redis import Redis
 
 from app.jobs.scheduler import LOCK_KEY
 from app.realtime.events import channel
 from demo import processes, readiness, runs, stores
-from demo.console import EVENTS_PATTERN, EventLines, log_line
+from demo.console import EventLines, events_pattern, log_line
 from tests.demo.launch import left_in_groups
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -95,7 +96,10 @@ def test_a_postgresql_schema_left_by_a_killed_run_is_dropped_by_the_next(tmp_pat
 
 
 def test_events_pattern_and_scheduler_lock_are_the_apps() -> None:
-    assert fnmatch.fnmatchcase(channel(42), EVENTS_PATTERN)
+    for db in (0, 3):
+        redis = Redis(db=db)  # no connection is made: only the name is built
+        assert fnmatch.fnmatchcase(channel(42, redis), events_pattern(redis))
+        assert not fnmatch.fnmatchcase(channel(42, Redis(db=db + 1)), events_pattern(redis))
     assert readiness.SCHEDULER_LOCK_KEY == LOCK_KEY
 
 
@@ -169,6 +173,19 @@ def test_a_child_that_will_not_stop_is_killed_with_everything_it_started(
     [(name, _seconds, killed)] = children.stop()
     assert (name, killed) == ("stubborn", True)
     assert left_in_groups({child.pid}) == []
+
+
+def test_a_grandchild_in_a_session_of_its_own_goes_too(tmp_path: Path) -> None:
+    # RQ runs each job in a work horse that calls setsid(): out of the worker's group.
+    children = processes.Children(tmp_path, tmp_path)
+    child = children.start("worker", ["sh", "-c", "setsid sleep 60 & wait"], dict(os.environ))
+    deadline = time.monotonic() + 10
+    while len(child.tree()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [horse] = child.tree()[1:]
+    assert os.getpgid(horse.pid) != child.pid
+    children.stop()
+    assert not horse.is_running()
 
 
 def test_a_child_gets_the_stop_signals_though_they_are_held_while_it_is_forked(
