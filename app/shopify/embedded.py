@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import current_settings
 from app.models.types import utcnow
+from app.shopify.dashboard_assets import dashboard_build
 from app.shopify.admin_urls import admin_app_url, frame_ancestors
 from app.shopify.domains import is_shop_domain
 from app.shopify.install import ShopNotInstalled, shop_for_session
@@ -157,7 +158,7 @@ def app_home(rest: str = "") -> BaseResponse:
         return message_page("PriceBridge is not installed on this store.", claims.shop, 403)
     except Retryable:
         return message_page("Shopify did not answer; please try again.", claims.shop, 503)
-    return page("shopify/app_home.html", shop_row.domain)
+    return page("shopify/app_home.html", shop_row.domain, build=dashboard_build())
 
 
 @bp.get(BOUNCE_PATH)

@@ -54,7 +54,10 @@
   window.addEventListener("message", (event) => {
     if (event.source !== window.parent || event.origin !== ADMIN_ORIGIN) return;
     const message = event.data || {};
-    if (message.type !== "shopify-sim:idToken:reply") return;
+    if (message.type !== "shopify-sim:idToken:reply") {
+      handleAdminMessage(message);
+      return;
+    }
     const waiter = pending.get(message.id);
     if (!waiter) return;
     pending.delete(message.id);
@@ -117,11 +120,145 @@
   const toast = {
     show(message, options) {
       const id = `toast-${++toastSequence}`;
-      tellAdmin({ type: "shopify-sim:toast", id, message: String(message), isError: Boolean(options && options.isError) });
+      tellAdmin({
+        type: "shopify-sim:toast", id, message: String(message),
+        isError: Boolean(options && options.isError), duration: (options && options.duration) || 5000,
+      });
       return id;
     },
-    hide() {},
+    hide(id) { tellAdmin({ type: "shopify-sim:toast:hide", id: String(id) }); },
   };
+
+  /* ---- resource picker: the admin draws the picker and answers with the selection ------- */
+  const pickers = new Map();
+  function resourcePicker(options) {
+    const opts = options || {};
+    if (!["product", "variant", "collection"].includes(opts.type)) {
+      return Promise.reject(new Error("resourcePicker: type must be product, variant or collection"));
+    }
+    return new Promise((resolve) => {
+      const id = ++sequence;
+      pickers.set(id, resolve);
+      tellAdmin({
+        type: "shopify-sim:resourcePicker", id, resourceType: opts.type, action: opts.action || "add",
+        multiple: opts.multiple || false, query: opts.query || "",
+      });
+    });
+  }
+
+  /* ---- save bar: <ui-save-bar id> with <button variant="primary"> and <button> children -- */
+  function saveBarButtons(bar) {
+    return Array.from(bar.querySelectorAll("button")).map((button, index) => ({
+      index, label: button.textContent.trim(), primary: button.getAttribute("variant") === "primary",
+      disabled: button.hasAttribute("disabled"), loading: button.hasAttribute("loading"),
+    }));
+  }
+  const saveBar = {
+    show(id) { return setSaveBar(id, true); },
+    hide(id) { return setSaveBar(id, false); },
+    toggle(id) { const bar = document.getElementById(id); return setSaveBar(id, !(bar && bar.showing)); },
+    leaveConfirmation() {
+      const open = Array.from(document.querySelectorAll("ui-save-bar")).some((bar) => bar.showing);
+      if (open) tellAdmin({ type: "shopify-sim:saveBar:shake" });
+      return open ? Promise.reject(new Error("leave confirmation: unsaved changes")) : Promise.resolve();
+    },
+  };
+  function setSaveBar(id, showing) {
+    const bar = document.getElementById(id);
+    if (!bar || bar.tagName !== "UI-SAVE-BAR") return Promise.reject(new Error(`saveBar: no <ui-save-bar id="${id}">`));
+    bar.showing = showing;
+    tellAdmin({ type: "shopify-sim:saveBar", id, showing, buttons: showing ? saveBarButtons(bar) : [] });
+    bar.dispatchEvent(new Event(showing ? "show" : "hide"));
+    return Promise.resolve();
+  }
+  if (!customElements.get("ui-save-bar")) {
+    customElements.define("ui-save-bar", class extends HTMLElement {
+      constructor() { super(); this.showing = false; }
+      connectedCallback() { this.style.display = "none"; }
+      disconnectedCallback() { if (this.showing && this.id) tellAdmin({ type: "shopify-sim:saveBar", id: this.id, showing: false, buttons: [] }); }
+      show() { return setSaveBar(this.id, true); }
+      hide() { return setSaveBar(this.id, false); }
+      toggle() { return setSaveBar(this.id, !this.showing); }
+    });
+  }
+
+  /* ---- s-app-nav: the admin draws the links; a click comes back as shopify:navigate ------ */
+  function navLinks() {
+    const nav = document.querySelector("s-app-nav");
+    if (!nav) return [];
+    return Array.from(nav.querySelectorAll("s-link, a")).map((link) => ({
+      href: link.getAttribute("href") || "", label: link.textContent.trim(), home: link.getAttribute("rel") === "home",
+    }));
+  }
+  function announceNav() { tellAdmin({ type: "shopify-sim:nav", items: navLinks(), path: location.pathname }); }
+  if (!customElements.get("s-app-nav")) {
+    customElements.define("s-app-nav", class extends HTMLElement {
+      connectedCallback() {
+        this.style.display = "none";
+        // Parsed before its links: announce again once the document (or a change) is complete.
+        if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", announceNav, { once: true });
+        else queueMicrotask(announceNav);
+        new MutationObserver(announceNav).observe(this, { childList: true, subtree: true, characterData: true });
+      }
+    });
+  }
+  // Address bar sync: the admin follows the app's pushState/replaceState (as App Bridge does).
+  for (const method of ["pushState", "replaceState"]) {
+    const native = history[method].bind(history);
+    history[method] = function (state, unused, url) {
+      native(state, unused, url);
+      announceNav();
+    };
+  }
+  window.addEventListener("popstate", announceNav);
+
+  /* ---- web vitals: LCP, CLS and INP from PerformanceObserver, reported to onReport ------- */
+  const vitals = { LCP: null, CLS: 0, INP: null };
+  const vitalsCallbacks = new Set();
+  function observe(type, handle, extra) {
+    try {
+      new PerformanceObserver((list) => list.getEntries().forEach(handle)).observe({ type, buffered: true, ...(extra || {}) });
+    } catch (error) { /* an entry type this browser does not support */ }
+  }
+  observe("largest-contentful-paint", (entry) => { vitals.LCP = entry.startTime; });
+  observe("layout-shift", (entry) => { if (!entry.hadRecentInput) vitals.CLS += entry.value; });
+  observe("event", (entry) => {
+    if (entry.interactionId) vitals.INP = Math.max(vitals.INP || 0, entry.duration);
+  }, { durationThreshold: 16 });
+  function reportVitals() {
+    const metrics = Object.entries(vitals).filter(([, value]) => value !== null)
+      .map(([name, value]) => ({ id: `${name}-sim`, name, value, version: "simulator" }));
+    for (const callback of vitalsCallbacks) callback({ metrics });
+  }
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") reportVitals(); });
+  const webVitals = {
+    onReport(callback) {
+      if (callback === null) vitalsCallbacks.clear(); else vitalsCallbacks.add(callback);
+      return Promise.resolve();
+    },
+    __current() { return { ...vitals }; },
+    __report: reportVitals,
+  };
+
+  function handleAdminMessage(message) {
+    if (message.type === "shopify-sim:resourcePicker:reply") {
+      const resolve = pickers.get(message.id);
+      if (!resolve) return;
+      pickers.delete(message.id);
+      if (!message.selection) { resolve(undefined); return; }
+      const selection = message.selection.slice();
+      selection.selection = message.selection; // the deprecated alias the real payload keeps
+      resolve(selection);
+    } else if (message.type === "shopify-sim:saveBar:click") {
+      const bar = document.getElementById(message.id);
+      const button = bar && bar.querySelectorAll("button")[message.index];
+      if (button) button.click();
+    } else if (message.type === "shopify-sim:nav:click") {
+      const nav = document.querySelector("s-app-nav");
+      const link = nav && Array.from(nav.querySelectorAll("s-link, a")).find((l) => l.getAttribute("href") === message.href);
+      if (link) link.dispatchEvent(new CustomEvent("shopify:navigate", { bubbles: true, composed: true }));
+    }
+  }
 
   function overlay(id, method) {
     const element = document.getElementById(id);
@@ -142,8 +279,13 @@
       toggle: (id) => overlay(id, "toggleOverlay"),
     },
     loading(isLoading) {
-      document.documentElement.toggleAttribute("data-shopify-loading", Boolean(isLoading));
+      const on = isLoading === undefined ? true : Boolean(isLoading);
+      document.documentElement.toggleAttribute("data-shopify-loading", on);
+      tellAdmin({ type: "shopify-sim:loading", loading: on });
     },
+    resourcePicker,
+    saveBar,
+    webVitals,
     ready: Promise.resolve(),
   };
 

@@ -88,7 +88,7 @@
       return `:host { display: block; background: #fff; border-radius: 12px; margin-bottom: 16px;
           box-shadow: 0 1px 0 rgba(26,26,26,.07), inset 0 -1px 0 rgba(0,0,0,.13), inset 0 0 0 1px rgba(0,0,0,.06);
           padding: ${this.attr("padding") === "none" ? "0" : "16px"}; }
-        :host-context(s-section) { box-shadow: none; padding: 0; margin-bottom: 12px; }
+        ${this.parentElement && this.parentElement.closest("s-section") ? ":host { box-shadow: none; padding: 0; margin-bottom: 12px; }" : ""}
         h2 { font-size: 14px; font-weight: 650; margin: 0 0 12px; }`;
     }
     html() {
@@ -505,7 +505,7 @@
 
   class SToggle extends SElement {
     static formAssociated = true;
-    static attrs = ["label", "checked", "disabled", "details", "error"];
+    static attrs = ["label", "checked", "disabled", "details", "error", "accessibilitylabel"];
     constructor() {
       super();
       this.internals = typeof this.attachInternals === "function" ? this.attachInternals() : null;
@@ -527,7 +527,8 @@
         ${this.switchStyle ? "input { appearance: none; width: 32px; height: 18px; border-radius: 9px; background: #b5b5b5; position: relative; margin: 0; cursor: pointer; } input:checked { background: #303030; } input::after { content: ''; position: absolute; top: 2px; left: 2px; width: 14px; height: 14px; border-radius: 50%; background: #fff; transition: left .15s; } input:checked::after { left: 16px; }" : ""}`;
     }
     html() {
-      return `<label><input type="checkbox" ${this.switchStyle ? 'role="switch"' : ""} ${this.flag("disabled") ? "disabled" : ""}><span>${escapeHtml(this.attr("label"))}</span></label>
+      const named = this.attr("accessibilityLabel") ? `aria-label="${escapeHtml(this.attr("accessibilityLabel"))}"` : "";
+      return `<label><input type="checkbox" ${named} ${this.switchStyle ? 'role="switch"' : ""} ${this.flag("disabled") ? "disabled" : ""}><span>${escapeHtml(this.attr("label"))}</span></label>
         ${this.attr("details") ? `<div class="details">${escapeHtml(this.attr("details"))}</div>` : ""}
         ${this.attr("error") ? `<div class="error" role="alert">${escapeHtml(this.attr("error"))}</div>` : ""}`;
     }

@@ -1,0 +1,240 @@
+"""The whole app for browser tests, as `make demo` runs it but in this process, on free ports.
+
+The Shopify simulator (admin frame, App Bridge and Polaris stand-ins, Admin GraphQL, webhooks),
+the Oxylabs simulator on a manual clock, PriceBridge itself behind a TCP relay the tests can
+cut (to kill every socket and refuse new ones, then restore), and a worker thread that runs
+every queued job and the polling tick.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from flask import Flask
+from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+
+from app.broker import QUEUE_NAMES, current_broker
+from app.jobs.worker import AppWorker
+from app.models.types import utcnow
+from simulators.oxylabs.app import create_app as create_oxylabs
+from simulators.oxylabs.config import ManualClock
+from simulators.oxylabs.config import SimulatorConfig as OxylabsConfig
+from simulators.shopify.app import Simulator, SimulatorConfig, create_app, simulator
+from tests.support import (
+    FIXTURES,
+    TEST_SHOPIFY_API_KEY,
+    TEST_SHOPIFY_API_SECRET,
+    free_port,
+    serving,
+)
+
+SHOP = "e2e-shop.myshopify.com"
+SHOP_NAME = "e2e-shop"
+
+
+class Relay:
+    """A TCP relay to the app: `cut()` drops every connection and refuses new ones until
+    `restore()`, as a network loss would (the app itself keeps running)."""
+
+    def __init__(self, target_port: int, port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", port))
+        self.listener.settimeout(0.1)
+        self.port = port
+        self.up = threading.Event()
+        self.up.set()
+        self.stopping = threading.Event()
+        self.open: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not self.up.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass  # the other side closed, or cut() closed both: the connection is over
+        finally:
+            for end in (source, sink):
+                self._close(end)
+
+    def _close(self, end: socket.socket) -> None:
+        with self.lock:
+            self.open.discard(end)
+        try:
+            end.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already shut down by the other pipe
+        end.close()
+
+    def cut(self) -> None:
+        self.up.clear()
+        with self.lock:
+            ends = list(self.open)
+        for end in ends:
+            self._close(end)
+
+    def restore(self) -> None:
+        self.up.set()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.cut()
+        self.listener.close()
+        self.thread.join(timeout=5)
+
+
+class ThreadWorker(SimpleWorker, AppWorker):  # type: ignore[misc]
+    """AppWorker running jobs in this process; no signal handlers (it runs in a thread), and
+    job timeouts by timer instead of SIGALRM."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        return None
+
+
+def _work(app: Flask, stop: threading.Event, errors: list[BaseException]) -> None:
+    from app.ingest.jobs import ingest_tick
+
+    with app.app_context():
+        broker = current_broker()
+        queues = [broker.queue(name) for name in QUEUE_NAMES]
+        last_tick = 0.0
+        while not stop.is_set():
+            try:
+                if time.monotonic() - last_tick > 1.0:
+                    ingest_tick(utcnow())
+                    last_tick = time.monotonic()
+                ThreadWorker(queues, connection=broker.redis, app=app).work(
+                    burst=True, logging_level="WARNING"
+                )
+            except Exception as error:  # noqa: BLE001 - reported by the test, not swallowed
+                errors.append(error)
+                return
+            stop.wait(0.05)
+
+
+@dataclass
+class Stack:
+    app: Flask
+    app_url: str
+    shopify_url: str
+    oxylabs_url: str
+    sim: Simulator
+    clock: ManualClock
+    relay: Relay
+    worker_errors: list[BaseException]
+
+    @property
+    def admin_url(self) -> str:
+        return f"{self.shopify_url}/store/{SHOP_NAME}/apps/{TEST_SHOPIFY_API_KEY}"
+
+    def seed_shop(self, products: int, currency: str = "USD") -> None:
+        answer = requests.post(
+            f"{self.shopify_url}/_sim/graphql/seed",
+            json={"shop": SHOP, "products": products, "currency": currency},
+            timeout=10,
+        )
+        answer.raise_for_status()
+
+    def variants(self) -> list[dict[str, Any]]:
+        answer = requests.get(f"{self.shopify_url}/_sim/graphql/variants?shop={SHOP}", timeout=10)
+        answer.raise_for_status()
+        return list(answer.json()["variants"])
+
+    def advance_amazon(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def failed_jobs(self) -> list[str]:
+        """Every job that failed in this run, with its error (a test fails on any)."""
+        with self.app.app_context():
+            broker = current_broker()
+            failed = []
+            for name in QUEUE_NAMES:
+                registry = broker.queue(name).failed_job_registry
+                for job_id in registry.get_job_ids():
+                    job = broker.queue(name).fetch_job(job_id)
+                    info = job.latest_result().exc_string if job and job.latest_result() else ""
+                    failed.append(f"{job_id}: {info}")
+            return failed
+
+
+@contextmanager
+def running_stack(make_app: Any) -> Iterator[Stack]:
+    relay_port, app_port = free_port(), free_port()
+    app_url = f"http://127.0.0.1:{relay_port}"
+    clock = ManualClock(datetime.now(UTC))
+    with ExitStack() as stack:
+        shopify_app = create_app(
+            SimulatorConfig(
+                api_key=TEST_SHOPIFY_API_KEY,
+                api_secret=TEST_SHOPIFY_API_SECRET,
+                app_url=app_url,
+                webhook_retries=0,
+                fixtures_dir=FIXTURES / "shopify" / "webhooks",
+            )
+        )
+        shopify_url = stack.enter_context(serving(shopify_app))
+        oxylabs_url = stack.enter_context(
+            serving(create_oxylabs(OxylabsConfig(price_period_seconds=60.0), clock=clock))
+        )
+        pricebridge = make_app(
+            SHOPIFY_APP_URL=app_url,
+            SHOPIFY_ADMIN_ORIGIN=f"{shopify_url}/shops/{{shop}}",
+            APP_BRIDGE_SRC=f"{shopify_url}/cdn/app-bridge.js",
+            POLARIS_SRC=f"{shopify_url}/cdn/polaris.js",
+            OXYLABS_USERNAME="sim-user",
+            OXYLABS_PASSWORD="sim-pass",
+            OXYLABS_REALTIME_URL=f"{oxylabs_url}/realtime/v1/queries",
+            OXYLABS_DATA_URL=oxylabs_url,
+        )
+        stack.enter_context(serving(pricebridge, port=app_port))
+        relay = Relay(app_port, relay_port)
+        stack.callback(relay.close)
+        stop, errors = threading.Event(), []
+        worker = threading.Thread(target=_work, args=(pricebridge, stop, errors), daemon=True)
+        worker.start()
+        stack.callback(worker.join, 10)
+        stack.callback(stop.set)
+        yield Stack(
+            app=pricebridge,
+            app_url=app_url,
+            shopify_url=shopify_url,
+            oxylabs_url=oxylabs_url,
+            sim=simulator(shopify_app),
+            clock=clock,
+            relay=relay,
+            worker_errors=errors,
+        )

@@ -1,0 +1,135 @@
+"""The merchant's flows end to end: setup guide -> link through the picker -> observations ->
+markup -> "Update Shopify" -> the simulator's variant has the price and the row is in sync;
+Shopify's refusal shown with Shopify's message; a hand edit shown as manually overridden."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+import requests
+from playwright.sync_api import Frame, Page, expect
+
+from tests.e2e.conftest import app_frame, screenshot, serious_violations
+from tests.e2e.stack import SHOP, Stack
+
+pytestmark = pytest.mark.e2e
+WAIT_MS = 20_000
+
+
+def link_first_variant(page: Page, frame: Frame, asin: str) -> str:
+    """Through the setup guide and the resource picker; returns the variant's GID."""
+    frame.get_by_role("button", name="Link a product").click()
+    frame.wait_for_selector("[data-chosen-variant]")
+    frame.locator("[data-action=pick]").click()
+    dialog = page.locator("#resource-picker")
+    expect(dialog).to_be_visible()
+    first = dialog.locator("input[name=variant]").first
+    variant_gid = first.get_attribute("value")
+    assert variant_gid
+    first.check()
+    dialog.get_by_role("button", name="Select").click()
+    expect(frame.locator("[data-chosen-variant]")).not_to_contain_text("No variant chosen")
+    frame.get_by_label("Amazon product URL or ASIN").fill(f"https://www.amazon.com/dp/{asin}?th=1")
+    expect(frame.locator("[data-listing-preview]")).to_contain_text(f"ASIN {asin} on amazon.com")
+    screenshot(page, "link-products")
+    assert serious_violations(frame) == []
+    frame.get_by_role("button", name="Link product").click()
+    frame.wait_for_selector("s-page[heading]:not([heading='Product'])", timeout=WAIT_MS)
+    return variant_gid
+
+
+def dollars(text: str) -> Decimal:
+    return Decimal(text.replace("$", "").replace(",", ""))
+
+
+def sim_price(stack: Stack, variant_gid: str) -> Decimal:
+    variant = next(v for v in stack.variants() if v["id"] == variant_gid)
+    return Decimal(variant["price"])
+
+
+def test_setup_guide_to_update_shopify_to_in_sync(page: Page, stack: Stack) -> None:
+    stack.seed_shop(products=3)
+    frame = app_frame(page, stack)
+    variant_gid = link_first_variant(page, frame, "B0E2E00001")
+
+    # Observations arrive on the product page without a reload.
+    frame.wait_for_selector("[data-observation-id]", timeout=WAIT_MS)
+    amazon = dollars(frame.locator("[data-fact=amazon_price] .pb-metric").inner_text())
+    frame.get_by_label("Markup for this product (%)").fill("50")
+    frame.get_by_role("button", name="Save markup").click()
+    # 50 % on Amazon's price, in the shop's currency (PriceBridge rounds to the cent, upwards).
+    expected = amazon * Decimal("1.5")
+    proposed_fact = frame.locator("[data-fact=proposed] .pb-metric")
+    expect(proposed_fact).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"), timeout=WAIT_MS)
+    frame.wait_for_function(
+        """(want) => {
+            const el = document.querySelector('[data-fact=proposed] .pb-metric');
+            return el && Math.abs(Number(el.textContent.replace(/[$,]/g, '')) - want) < 0.011;
+        }""",
+        arg=float(expected),
+        timeout=WAIT_MS,
+    )
+    proposed_text = proposed_fact.inner_text()
+    proposed = dollars(proposed_text)
+    expect(frame.locator("s-badge").first).to_have_text("Needs approval")
+    screenshot(page, "product-detail")
+    assert serious_violations(frame) == []
+
+    frame.get_by_role("button", name="Update Shopify").click()
+    expect(frame.locator("s-badge").first).to_have_text("In sync", timeout=WAIT_MS)
+    assert sim_price(stack, variant_gid) == proposed
+
+    frame.locator(".pb-view s-link[href='/app']").first.click()
+    row = frame.locator("s-table-row[data-product-id]")
+    expect(row).to_have_count(1, timeout=WAIT_MS)
+    expect(row.locator("[data-cell=status] s-badge")).to_have_text("In sync")
+    expect(row.locator("[data-cell=shopify]")).to_have_text(proposed_text)
+    expect(page.locator("#toasts")).to_contain_text("Shopify price updated", timeout=WAIT_MS)
+    screenshot(page, "products")
+    assert serious_violations(frame) == []
+
+
+def test_shopify_refusal_shows_shopifys_message_in_the_row(page: Page, stack: Stack) -> None:
+    stack.seed_shop(products=2)
+    frame = app_frame(page, stack)
+    variant_gid = link_first_variant(page, frame, "B0E2E00002")
+    frame.wait_for_selector("[data-observation-id]", timeout=WAIT_MS)
+    expect(frame.locator("s-badge").first).to_have_text("Needs approval", timeout=WAIT_MS)
+    message = "Price must be less than 1000000"
+    armed = requests.post(
+        f"{stack.shopify_url}/_sim/graphql/faults",
+        json={"kind": "user_error", "variant_id": variant_gid, "shop": SHOP, "message": message},
+        timeout=5,
+    )
+    assert armed.status_code == 201, armed.text
+
+    frame.get_by_role("button", name="Update Shopify").click()
+    expect(frame.locator("s-badge").first).to_have_text("Failed", timeout=WAIT_MS)
+    expect(frame.locator("[data-fact=status]")).to_contain_text(message)
+    frame.locator(".pb-view s-link[href='/app']").first.click()
+    row = frame.locator("s-table-row[data-product-id]")
+    expect(row.locator("[data-cell=status]")).to_contain_text(message, timeout=WAIT_MS)
+    screenshot(page, "products-failed")
+
+
+def test_a_hand_edit_in_the_admin_shows_as_manually_overridden(page: Page, stack: Stack) -> None:
+    stack.seed_shop(products=2)
+    frame = app_frame(page, stack)
+    variant_gid = link_first_variant(page, frame, "B0E2E00003")
+    frame.wait_for_selector("[data-observation-id]", timeout=WAIT_MS)
+
+    edited = requests.post(
+        f"{stack.shopify_url}/_sim/graphql/edit",
+        json={"shop": SHOP, "variant_id": variant_gid, "price": "12.34"},
+        timeout=5,
+    )
+    assert edited.status_code == 200, edited.text
+    expect(frame.locator("s-badge").first).to_have_text("Manually overridden", timeout=WAIT_MS)
+    expect(frame.get_by_role("button", name="Clear manual override")).to_be_visible()
+    frame.locator(".pb-view s-link[href='/app']").first.click()
+    row = frame.locator("s-table-row[data-product-id]")
+    expect(row.locator("[data-cell=status] s-badge")).to_have_text(
+        "Manually overridden", timeout=WAIT_MS
+    )

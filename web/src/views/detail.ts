@@ -1,0 +1,214 @@
+/**
+ * One product: price history chart (Amazon, PriceBridge, Shopify; range selectable), the
+ * observations, the timeline of price changes (who or what proposed, approved, pushed, held or
+ * rejected each, why, by which rule, and Shopify's answer), and the product's controls.
+ */
+import { api, ApiError, plainMessage } from "../api";
+import { linkTo, type Context, type View } from "../context";
+import { h, replace } from "../dom";
+import { dateTime, money, shopCurrency, percent, shortDate } from "../format";
+import { canPush, holdWords, rowStatus } from "../status";
+import type { LiveEvent, Observation, PriceChange, ProductDetail } from "../types";
+import { drawChart, type Series } from "./chart";
+
+const RANGES: [string, string, number][] = [
+  ["1d", "24 hours", 86400],
+  ["7d", "7 days", 7 * 86400],
+  ["30d", "30 days", 30 * 86400],
+  ["all", "All", 0],
+];
+
+export function detailView(root: HTMLElement, context: Context, params: Record<string, string>): View {
+  const id = Number(params.id);
+  let product: ProductDetail | null = null;
+  let changes: PriceChange[] = [];
+  let range = "7d";
+  let reloadTimer: number | undefined;
+  // Kept across re-renders, so a live update never throws away what the merchant is typing.
+  let markupDirty = false;
+  const markupField = h("s-number-field", { label: "Markup for this product (%)", min: 0, step: 0.5,
+    details: "Leave empty to use the store-wide markup.", oninput: () => { markupDirty = true; } });
+  const heading = h("s-page", { heading: "Product", inlineSize: "large" });
+  const controls = h("div");
+  const chartBox = h("div", { class: "pb-chart", role: "img", "aria-label": "Price history chart" });
+  const observations = h("div");
+  const timeline = h("div");
+  const rangeSelect = h("s-select", { label: "Range", value: range, onchange: (event: Event) => { range = (event.currentTarget as HTMLSelectElement).value; void renderChart(); } },
+    RANGES.map(([value, label]) => h("s-option", { value }, label)));
+
+  replace(root, heading);
+  heading.append(
+    h("s-link", { slot: "breadcrumb-actions", href: "/app", onclick: (event: Event) => { event.preventDefault(); context.navigate("/app"); } }, "Products"),
+    controls,
+    h("s-section", { heading: "Price history" }, h("s-grid", { gridTemplateColumns: "1fr 200px", gap: "base" }, h("div"), rangeSelect), chartBox),
+    h("s-section", { heading: "Price changes" }, timeline),
+    h("s-section", { heading: "Amazon observations" }, observations));
+  replace(controls, h("div", { class: "pb-skeleton-block" }));
+
+  async function load(): Promise<void> {
+    try {
+      const [detail, list] = await Promise.all([
+        api<ProductDetail>("GET", `/api/products/${id}?history_limit=100`),
+        api<{ items: PriceChange[] }>("GET", `/api/price-changes?product_id=${id}&limit=50`),
+        context.ready,
+      ]);
+      product = detail;
+      changes = list.items;
+      render();
+    } catch (error) {
+      replace(controls, h("s-banner", { tone: "critical", heading: error instanceof ApiError && error.status === 404 ? "This product is not linked" : "The product could not be loaded" },
+        plainMessage(error), h("div", {}, linkTo(context, "/app", "Back to products"))));
+    }
+  }
+
+  function render(): void {
+    if (!product) return;
+    const p = product;
+    const status = rowStatus(p);
+    heading.setAttribute("heading", p.title || `Amazon ${p.asin}`);
+    if (!markupDirty) (markupField as unknown as { value: string }).value = p.pricing.markup_override_percent ?? "";
+    markupField.setAttribute("placeholder", `Store-wide: ${context.settings?.markup_percent ?? "—"}`);
+    const act = (label: string, run: () => Promise<unknown>, attrs: Record<string, string | boolean> = {}) =>
+      h("s-button", { ...attrs, onclick: (event: Event) => void action(event.currentTarget as HTMLElement, label, run) }, label);
+    replace(controls, h("s-section", { heading: "Summary" },
+      h("s-grid", { gridTemplateColumns: "repeat(auto-fit, minmax(160px, 1fr))", gap: "base" },
+        fact("Status", h("s-badge", { tone: status.tone }, status.label), status.detail),
+        fact("Amazon price", money(p.amazon_price, p.amazon_currency), `ASIN ${p.asin} · amazon.${p.marketplace}`),
+        fact("Proposed", money(p.pricing.proposed_price, shopCurrency(p)), null),
+        fact("Shopify", money(p.pricing.shopify_price ?? p.shopify_price, shopCurrency(p)), null),
+        fact("Last checked", dateTime(p.last_polled_at), null)),
+      h("s-divider"),
+      h("s-grid", { gridTemplateColumns: "1fr auto", gap: "base", alignItems: "end" }, markupField,
+        act("Save markup", () => {
+          const raw = String((markupField as unknown as { value: string }).value ?? "").trim();
+          markupDirty = false;
+          return api("PATCH", `/api/products/${id}`, { markup_override_percent: raw === "" ? null : raw });
+        })),
+      h("s-stack", { direction: "inline", gap: "base", class: "pb-actions" },
+        act("Update Shopify", () => api("POST", `/api/products/${id}/push`), { variant: "primary", disabled: !canPush(p) }),
+        act("Refresh now", () => api("POST", `/api/products/${id}/refresh`)),
+        p.pricing.paused
+          ? act("Resume", () => api("PATCH", `/api/products/${id}`, { paused: false }))
+          : act("Pause", () => api("PATCH", `/api/products/${id}`, { paused: true })),
+        p.pricing.manual_override ? act("Clear manual override", () => api("DELETE", `/api/products/${id}/manual-override`)) : null,
+        h("s-link", { href: p.amazon_url, target: "_blank" }, "View on Amazon"))));
+    renderObservations(p.history);
+    renderTimeline();
+    void renderChart();
+  }
+
+  async function action(button: HTMLElement, label: string, run: () => Promise<unknown>): Promise<void> {
+    button.setAttribute("loading", "");
+    try {
+      await run();
+      context.toast(label === "Refresh now" ? "Asking Amazon now" : `${label}: done`);
+      await load();
+    } catch (error) {
+      context.toast(plainMessage(error), true);
+    } finally {
+      button.removeAttribute("loading");
+    }
+  }
+
+  function renderObservations(history: Observation[]): void {
+    if (history.length === 0) { replace(observations, h("s-paragraph", {}, "No observation yet: the first check is on its way.")); return; }
+    replace(observations, h("s-table", { variant: "table", "aria-label": "Amazon observations" },
+      h("s-table-header-row", {}, ["Checked", "Price", "Availability", "Delivery", "Seller", "Note"].map((t) => h("s-table-header", {}, t))),
+      h("s-table-body", {}, history.map((o) => h("s-table-row", { "data-observation-id": o.id },
+        h("s-table-cell", {}, dateTime(o.observed_at)),
+        h("s-table-cell", {}, money(o.price, o.currency)),
+        h("s-table-cell", {}, o.stock_text || o.availability.replace(/_/g, " ")),
+        h("s-table-cell", {}, o.delivery_earliest ? `${shortDate(o.delivery_earliest)}${o.delivery_latest && o.delivery_latest !== o.delivery_earliest ? ` – ${shortDate(o.delivery_latest)}` : ""}` : "—"),
+        h("s-table-cell", {}, o.seller ?? "—"),
+        h("s-table-cell", {}, o.quarantined ? `Not used: ${o.quarantine_reason ?? "untrusted"}` : ""))))));
+  }
+
+  function renderTimeline(): void {
+    if (changes.length === 0) { replace(timeline, h("s-paragraph", {}, "No price change yet.")); return; }
+    replace(timeline, h("ul", { class: "pb-timeline" }, changes.map((c) => h("li", { "data-change-id": c.id },
+      h("s-stack", { direction: "inline", gap: "small", alignItems: "center" },
+        h("s-badge", { tone: c.state === "pushed" ? "success" : c.state === "failed" ? "critical" : c.state === "held" ? "warning" : "neutral" }, c.state),
+        h("s-text", { type: "strong" }, `${money(c.previous_price, c.currency)} → ${money(c.proposed_price, c.currency)}`),
+        c.confirmed_price ? h("s-text", { color: "subdued" }, `Shopify confirmed ${money(c.confirmed_price, c.currency)}`) : null),
+      h("div", {}, h("s-text", { color: "subdued" }, ruleWords(c))),
+      c.error ? h("div", {}, h("s-text", { tone: "critical" }, `Shopify: ${c.error}`)) : null,
+      c.held_reason ? h("div", {}, h("s-text", { tone: "warning" }, `Held: ${c.held_message ?? holdWords(c.held_reason)}`)) : null,
+      h("ol", { class: "pb-transitions" }, c.transitions.map((t) => h("li", {},
+        `${dateTime(t.at)}: ${t.from ? `${t.from} → ` : ""}${t.to} by ${actorWords(t.actor)}${detailWords(t.detail)}`)))))));
+  }
+
+  async function renderChart(): Promise<void> {
+    if (!product) return;
+    const seconds = RANGES.find(([value]) => value === range)?.[2] ?? 0;
+    const from = seconds ? Date.now() / 1000 - seconds : 0;
+    const series = await seriesFor(from);
+    await drawChart(chartBox, series, context.settings?.currency ?? product.amazon_currency);
+  }
+
+  async function seriesFor(from: number): Promise<Series> {
+    try {
+      const query = from ? `?from=${encodeURIComponent(new Date(from * 1000).toISOString())}&points=500` : "?points=500";
+      return normaliseSeries(await api<Record<string, unknown>>("GET", `/api/products/${id}/series${query}`));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404 && error.code !== "product_not_found")) throw error;
+    }
+    // Before the series route exists: the same three lines from the history and the changes.
+    const amazon = (product?.history ?? []).filter((o) => o.price && !o.quarantined)
+      .map((o) => [Date.parse(o.observed_at) / 1000, Number(o.price)] as [number, number]);
+    const proposed = changes.filter((c) => c.created_at && c.proposed_price).map((c) => [Date.parse(c.created_at!) / 1000, Number(c.proposed_price)] as [number, number]);
+    const shopifyPoints = changes.filter((c) => c.confirmed_price).map((c) => [Date.parse(c.transitions.at(-1)?.at ?? c.created_at ?? "") / 1000, Number(c.confirmed_price)] as [number, number]);
+    const keep = (points: [number, number][]) => points.filter(([t]) => t >= from).sort((a, b) => a[0] - b[0]);
+    return { amazon: keep(amazon), proposed: keep(proposed), shopify: keep(shopifyPoints) };
+  }
+
+  void load();
+  return {
+    onEvent(event: LiveEvent) {
+      const data = event.data as { product_id?: number; product_ids?: number[] };
+      if (data.product_id === id || data.product_ids?.includes(id)) {
+        window.clearTimeout(reloadTimer);
+        reloadTimer = window.setTimeout(() => void load(), 50);
+      }
+    },
+    refresh() { void load(); },
+  };
+}
+
+function fact(label: string, value: string | HTMLElement, note: string | null): HTMLElement {
+  return h("s-box", { "data-fact": label.toLowerCase().replace(/\s+/g, "_") }, h("s-text", { color: "subdued" }, label), h("div", { class: "pb-metric" }, value), note ? h("s-text", { color: "subdued" }, note) : null);
+}
+
+function actorWords(actor: string): string {
+  if (actor === "auto") return "PriceBridge (within your auto-push tolerance)";
+  if (actor === "system" || actor === "pricebridge") return "PriceBridge";
+  if (actor === "webhook") return "Shopify";
+  if (/^\d+$/.test(actor)) return `staff member ${actor}`;
+  return actor;
+}
+
+function ruleWords(change: PriceChange): string {
+  const rule = change.rule ?? {};
+  const parts: string[] = [];
+  if (rule.markup_percent !== undefined) parts.push(`markup ${percent(String(rule.markup_percent))}`);
+  if (rule.fixed_addon) parts.push(`plus ${String(rule.fixed_addon)}`);
+  if (rule.rounding && rule.rounding !== "none") parts.push(`rounded to .${String(rule.rounding)}`);
+  if (rule.min_margin_percent !== undefined) parts.push(`margin floor ${percent(String(rule.min_margin_percent))}`);
+  return parts.length ? `Rule: ${parts.join(", ")}` : "";
+}
+
+function detailWords(detail: Record<string, unknown> | null): string {
+  if (!detail) return "";
+  const words = ["reason", "message", "error", "shopify"].map((k) => detail[k]).filter((v) => typeof v === "string");
+  return words.length ? ` — ${words.join("; ")}` : "";
+}
+
+function normaliseSeries(body: Record<string, unknown>): Series {
+  const series = (body.series ?? body) as Record<string, unknown>;
+  const pick = (name: string): [number, number][] => {
+    const raw = (series[name] ?? []) as Array<{ at?: string; t?: string; price?: string; value?: string } | [string, string]>;
+    return raw.map((point) => Array.isArray(point)
+      ? [Date.parse(point[0]) / 1000, Number(point[1])] as [number, number]
+      : [Date.parse(point.at ?? point.t ?? "") / 1000, Number(point.price ?? point.value)] as [number, number]);
+  };
+  return { amazon: pick("amazon"), proposed: pick("proposed"), shopify: pick("shopify") };
+}

@@ -1,0 +1,188 @@
+/**
+ * Settings: the store-wide pricing rules, with App Bridge's save bar while anything is
+ * unsaved and a live preview (PATCH ?preview=true) of how many prices change and by how much.
+ * Fields the server does not report are not shown (cost basis, polling tier and budget appear
+ * when /api/shop/settings carries them).
+ */
+import { api, ApiError, plainMessage } from "../api";
+import type { Context, View } from "../context";
+import { h, replace } from "../dom";
+import { money, number, signedPercent } from "../format";
+import { holdWords } from "../status";
+import type { Settings } from "../types";
+
+const SAVE_BAR = "pb-settings-save-bar";
+
+interface FieldSpec {
+  name: string;
+  label: string;
+  kind: "number" | "money" | "select" | "switch";
+  details: string;
+  options?: [string, string][];
+  optional?: boolean;
+}
+
+const FIELDS: FieldSpec[] = [
+  { name: "markup_percent", label: "Markup (%)", kind: "number", details: "Added to Amazon's price. 25 means Amazon's price × 1.25." },
+  { name: "fixed_addon", label: "Fixed add-on", kind: "money", details: "Added after the markup, in your store's currency." },
+  { name: "rounding", label: "Rounding", kind: "select", details: "Prices are only ever rounded up.", options: [["none", "None"], ["99", "To .99"], ["95", "To .95"], ["whole", "To a whole amount"]] },
+  { name: "compare_at_from_list_price", label: "Show Amazon's list price as the compare-at price", kind: "switch", details: "When Amazon shows a higher list price." },
+  { name: "min_margin_percent", label: "Margin floor (%)", kind: "number", details: "No price is ever pushed below cost plus this margin; such prices are held." },
+  { name: "auto_push_tolerance_percent", label: "Auto-push tolerance (%)", kind: "number", optional: true, details: "Changes within this percentage go to Shopify without approval. Empty: approve every change." },
+  { name: "out_of_stock_action", label: "When Amazon is out of stock", kind: "select", details: "", options: [["none", "Do nothing"], ["zero_inventory", "Set Shopify inventory to zero"]] },
+  { name: "cost_basis", label: "Cost basis", kind: "select", details: "Which Amazon price counts as your cost.", options: [["buy_box", "Buy box price"], ["lowest_offer", "Lowest offer"], ["landed", "Landed cost (with delivery)"]] },
+  { name: "polling_tier", label: "Polling tier", kind: "select", details: "How often Amazon is checked.", options: [["hot", "Hot (most often)"], ["normal", "Normal"], ["cold", "Cold (least often)"]] },
+  { name: "monthly_budget", label: "Monthly Oxylabs budget (results)", kind: "number", details: "Polling stops for the month when it is used up." },
+];
+
+interface PreviewRow {
+  product_id: number;
+  before: { proposed_price: string | null; held_reason: string | null };
+  after: { proposed_price: string | null; held_reason: string | null; held_message: string | null };
+}
+
+export function settingsView(root: HTMLElement, context: Context): View {
+  let saved: Settings | null = null;
+  const values: Record<string, unknown> = {};
+  const controls = new Map<string, HTMLElement>();
+  const preview = h("div", { "aria-live": "polite", "data-settings-preview": "" });
+  const form = h("div", { class: "pb-settings-form" }, h("div", { class: "pb-skeleton-block" }));
+  let previewTimer: number | undefined;
+  let previewGeneration = 0;
+
+  const saveBar = h("ui-save-bar", { id: SAVE_BAR },
+    h("button", { variant: "primary", id: "pb-settings-save", onclick: () => void save() }, "Save"),
+    h("button", { id: "pb-settings-discard", onclick: () => discard() }, "Discard"));
+  replace(root, h("s-page", { heading: "Settings", inlineSize: "base" },
+    h("s-section", { heading: "Pricing rules" }, form),
+    h("s-section", { heading: "Preview" }, preview)), saveBar);
+  replace(preview, h("s-paragraph", { color: "subdued" }, "Change a rule to see which prices would move before you save."));
+
+  async function load(): Promise<void> {
+    try {
+      saved = await api<Settings>("GET", "/api/shop/settings");
+      renderForm();
+    } catch (error) {
+      replace(form, h("s-banner", { tone: "critical", heading: "Settings could not be loaded" }, plainMessage(error)));
+    }
+  }
+
+  function renderForm(): void {
+    if (!saved) return;
+    controls.clear();
+    const currency = saved.currency;
+    const fields = FIELDS.filter((f) => f.name in (saved as Settings)).map((spec) => {
+      const value = (saved as Settings)[spec.name];
+      const onchange = (event: Event) => edited(spec, event.currentTarget as HTMLElement);
+      let control: HTMLElement;
+      if (spec.kind === "select") {
+        control = h("s-select", { label: spec.label, details: spec.details || null, name: spec.name, value: String(value ?? ""), onchange },
+          (spec.options ?? []).map(([v, label]) => h("s-option", { value: v, selected: v === value }, label)));
+      } else if (spec.kind === "switch") {
+        control = h("s-switch", { label: spec.label, details: spec.details, name: spec.name, checked: Boolean(value), onchange });
+      } else {
+        control = h(spec.kind === "money" ? "s-money-field" : "s-number-field", {
+          label: spec.kind === "money" && currency ? `${spec.label} (${currency})` : spec.label, details: spec.details,
+          name: spec.name, value: value === null || value === undefined ? "" : String(value), min: 0, step: spec.kind === "money" ? 0.01 : 0.1,
+          oninput: onchange, onchange,
+        });
+      }
+      controls.set(spec.name, control);
+      return control;
+    });
+    replace(form, h("s-stack", { direction: "block", gap: "base" }, fields));
+  }
+
+  function readValue(spec: FieldSpec, control: HTMLElement): unknown {
+    if (spec.kind === "switch") return (control as unknown as { checked: boolean }).checked;
+    const raw = String((control as unknown as { value: string }).value ?? "").trim();
+    if (spec.kind === "select") return raw;
+    if (raw === "") return spec.optional ? null : "";
+    return raw;
+  }
+
+  function edited(spec: FieldSpec, control: HTMLElement): void {
+    const value = readValue(spec, control);
+    const original = saved?.[spec.name];
+    if (String(value ?? "") === String(original ?? "")) delete values[spec.name];
+    else values[spec.name] = value;
+    control.removeAttribute("error");
+    if (Object.keys(values).length) void shopify.saveBar.show(SAVE_BAR);
+    else void shopify.saveBar.hide(SAVE_BAR);
+    window.clearTimeout(previewTimer);
+    previewTimer = window.setTimeout(() => void runPreview(), 250);
+  }
+
+  async function runPreview(): Promise<void> {
+    const mine = ++previewGeneration;
+    if (!Object.keys(values).length) {
+      replace(preview, h("s-paragraph", { color: "subdued" }, "No unsaved change."));
+      return;
+    }
+    try {
+      const answer = await api<{ changes: PreviewRow[] }>("PATCH", "/api/shop/settings?preview=true", values);
+      if (mine === previewGeneration) showPreview(answer.changes);
+    } catch (error) {
+      if (mine === previewGeneration) showError(error);
+    }
+  }
+
+  function showPreview(rows: PreviewRow[]): void {
+    const moved = rows.filter((r) => r.before.proposed_price !== r.after.proposed_price || r.before.held_reason !== r.after.held_reason);
+    const deltas = moved.map((r) => {
+      const before = Number(r.before.proposed_price);
+      const after = Number(r.after.proposed_price);
+      return before && after ? (after - before) / before : null;
+    }).filter((d): d is number => d !== null);
+    const average = deltas.length ? deltas.reduce((a, b) => a + b, 0) / deltas.length : 0;
+    const held = moved.filter((r) => r.after.held_reason && !r.before.held_reason).length;
+    replace(preview, h("s-stack", { direction: "block", gap: "small" },
+      h("s-text", { type: "strong", "data-preview-count": moved.length },
+        moved.length === 0 ? "No price would change." :
+        `${number(moved.length)} of ${number(rows.length)} prices would change, by ${signedPercent(average)} on average.`),
+      held ? h("s-text", { tone: "warning" }, `${number(held)} would be held (below the margin floor or otherwise unsafe).`) : null,
+      moved.length ? h("ul", { class: "pb-preview" }, moved.slice(0, 8).map((r) => h("li", {},
+        `Product ${r.product_id}: ${money(r.before.proposed_price)} → ${r.after.held_reason ? `held (${r.after.held_message ?? holdWords(r.after.held_reason)})` : money(r.after.proposed_price)}`))) : null));
+  }
+
+  function showError(error: unknown): void {
+    const field = error instanceof ApiError ? (error.details as { field?: string } | null)?.field : undefined;
+    const control = field ? controls.get(field) : undefined;
+    if (control) control.setAttribute("error", plainMessage(error));
+    replace(preview, h("s-banner", { tone: "critical" }, plainMessage(error)));
+  }
+
+  async function save(): Promise<void> {
+    try {
+      const answer = await api<{ settings: Settings; repricing: string }>("PATCH", "/api/shop/settings", values);
+      saved = answer.settings;
+      context.settings = answer.settings;
+      for (const key of Object.keys(values)) delete values[key];
+      await shopify.saveBar.hide(SAVE_BAR);
+      context.toast(answer.repricing === "queued" ? "Settings saved; prices are being recalculated" : "Settings saved");
+      renderForm();
+      replace(preview, h("s-paragraph", { color: "subdued" }, "Saved. Change a rule to preview again."));
+    } catch (error) {
+      showError(error);
+      context.toast(plainMessage(error), true);
+    }
+  }
+
+  function discard(): void {
+    for (const key of Object.keys(values)) delete values[key];
+    void shopify.saveBar.hide(SAVE_BAR);
+    renderForm();
+    replace(preview, h("s-paragraph", { color: "subdued" }, "Change a rule to see which prices would move before you save."));
+  }
+
+  void load();
+  return {
+    unmount() {
+      void shopify.saveBar.hide(SAVE_BAR);
+      saveBar.remove();
+    },
+    refresh() {
+      if (!Object.keys(values).length) void load();
+    },
+  };
+}
