@@ -14,7 +14,29 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: demo test lint types unit install clean
+.PHONY: demo test lint types unit install clean web chromium
+
+# The dashboard (web/): built from its lock file with `npm ci`, then `vite build` into web/dist,
+# which Flask serves at /app. Rebuilt when the lock file or any source changes.
+WEB_STAMP := web/node_modules/.installed
+WEB_BUILD := web/dist/.vite/manifest.json
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/vite.config.ts web/tsconfig.json
+
+$(WEB_STAMP): web/package-lock.json web/package.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20.19+) is required to build the dashboard in web/" >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npm run build
+
+web: $(WEB_BUILD)
+
+# The browser tests drive Debian's Chromium; without one `make test` stops here and says so.
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
+export CHROMIUM
+chromium:
+	@test -x "$(CHROMIUM)" || { echo "No Chromium at $(CHROMIUM): the browser tests (tests/e2e) need Debian's chromium. Install it with: apt-get install -y chromium (or set CHROMIUM=/path/to/chromium)" >&2; exit 1; }
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required" >&2; exit 1; }
@@ -24,7 +46,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) web
 	@$(BIN)/python -m demo
 
 lint: $(STAMP)
@@ -34,8 +56,8 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-test: lint types
+test: lint types web chromium
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis web/dist web/node_modules .e2e

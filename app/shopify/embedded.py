@@ -26,8 +26,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import current_settings
 from app.models.types import utcnow
-from app.shopify.dashboard_assets import dashboard_build
 from app.shopify.admin_urls import admin_app_url, frame_ancestors
+from app.shopify.dashboard_assets import dashboard_build
 from app.shopify.domains import is_shop_domain
 from app.shopify.install import ShopNotInstalled, shop_for_session
 from app.shopify.query_hmac import (

@@ -105,9 +105,12 @@ def serious_violations(frame: Frame) -> list[dict[str, Any]]:
         frame.evaluate(AXE.read_text())
     result = frame.evaluate(
         """async () => {
-            const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-            return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
-                                            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }));
+            const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+            const r = await axe.run(document, { runOnly: tags });
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
+            }));
         }"""
     )
     return [v for v in result if v["impact"] in ("serious", "critical")]

@@ -8,6 +8,7 @@ every queued job and the polling tick.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -30,7 +31,6 @@ from simulators.oxylabs.config import ManualClock
 from simulators.oxylabs.config import SimulatorConfig as OxylabsConfig
 from simulators.shopify.app import Simulator, SimulatorConfig, create_app, simulator
 from tests.support import (
-    FIXTURES,
     TEST_SHOPIFY_API_KEY,
     TEST_SHOPIFY_API_SECRET,
     free_port,
@@ -92,10 +92,8 @@ class Relay:
     def _close(self, end: socket.socket) -> None:
         with self.lock:
             self.open.discard(end)
-        try:
+        with contextlib.suppress(OSError):  # already shut down by the other pipe
             end.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already shut down by the other pipe
         end.close()
 
     def cut(self) -> None:
@@ -203,7 +201,6 @@ def running_stack(make_app: Any) -> Iterator[Stack]:
                 api_secret=TEST_SHOPIFY_API_SECRET,
                 app_url=app_url,
                 webhook_retries=0,
-                fixtures_dir=FIXTURES / "shopify" / "webhooks",
             )
         )
         shopify_url = stack.enter_context(serving(shopify_app))

@@ -74,19 +74,7 @@ async function route(): Promise<void> {
 
 function onEvent(event: LiveEvent): void {
   (window as unknown as { __pbLastSeq?: number }).__pbLastSeq = event.seq;
-  toastFor(event);
   current.onEvent?.(event);
-}
-
-/** A push's outcome as a toast (the row shows it too). */
-function toastFor(event: LiveEvent): void {
-  if (event.type !== "price_change") return;
-  const data = event.data as { state?: string; from_state?: string; confirmed_price?: string; error?: string; product_id?: number };
-  if (data.state === "pushed" && data.from_state !== "pushed") {
-    context.toast("Shopify price updated");
-  } else if (data.state === "failed" && data.from_state !== "failed") {
-    context.toast(`Shopify refused the price: ${data.error ?? "no reason given"}`, true);
-  }
 }
 
 const banner = h("div", { class: "pb-offline", role: "status", "aria-live": "polite", hidden: true },

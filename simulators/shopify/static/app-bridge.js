@@ -171,8 +171,9 @@
     bar.dispatchEvent(new Event(showing ? "show" : "hide"));
     return Promise.resolve();
   }
-  if (!customElements.get("ui-save-bar")) {
-    customElements.define("ui-save-bar", class extends HTMLElement {
+  const elements = typeof customElements !== "undefined" ? customElements : null;
+  if (elements && !elements.get("ui-save-bar")) {
+    elements.define("ui-save-bar", class extends HTMLElement {
       constructor() { super(); this.showing = false; }
       connectedCallback() { this.style.display = "none"; }
       disconnectedCallback() { if (this.showing && this.id) tellAdmin({ type: "shopify-sim:saveBar", id: this.id, showing: false, buttons: [] }); }
@@ -190,9 +191,9 @@
       href: link.getAttribute("href") || "", label: link.textContent.trim(), home: link.getAttribute("rel") === "home",
     }));
   }
-  function announceNav() { tellAdmin({ type: "shopify-sim:nav", items: navLinks(), path: location.pathname }); }
-  if (!customElements.get("s-app-nav")) {
-    customElements.define("s-app-nav", class extends HTMLElement {
+  function announceNav() { if (typeof location.pathname === "string") tellAdmin({ type: "shopify-sim:nav", items: navLinks(), path: location.pathname }); }
+  if (elements && !elements.get("s-app-nav")) {
+    elements.define("s-app-nav", class extends HTMLElement {
       connectedCallback() {
         this.style.display = "none";
         // Parsed before its links: announce again once the document (or a change) is complete.
@@ -203,7 +204,7 @@
     });
   }
   // Address bar sync: the admin follows the app's pushState/replaceState (as App Bridge does).
-  for (const method of ["pushState", "replaceState"]) {
+  for (const method of typeof history !== "undefined" ? ["pushState", "replaceState"] : []) {
     const native = history[method].bind(history);
     history[method] = function (state, unused, url) {
       native(state, unused, url);
@@ -230,7 +231,7 @@
       .map(([name, value]) => ({ id: `${name}-sim`, name, value, version: "simulator" }));
     for (const callback of vitalsCallbacks) callback({ metrics });
   }
-  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") reportVitals(); });
+  if (typeof document.addEventListener === "function") document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") reportVitals(); });
   const webVitals = {
     onReport(callback) {
       if (callback === null) vitalsCallbacks.clear(); else vitalsCallbacks.add(callback);

@@ -70,8 +70,8 @@
       return `:host { display: block; max-width: ${width}; margin: 0 auto; padding: 16px 20px 40px; }
         header { display: flex; align-items: center; gap: 8px; margin-bottom: 16px; }
         h1 { font-size: 20px; font-weight: 650; margin: 0; flex: 1; }
-        .body { display: grid; grid-template-columns: 1fr; gap: 16px; }
-        .body.aside { grid-template-columns: 2fr 1fr; }`;
+        .body { display: grid; grid-template-columns: minmax(0, 1fr); gap: 16px; }
+        .body.aside { grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); }`;
     }
     html() {
       const heading = this.attr("heading");

@@ -89,5 +89,24 @@ function makeWindow() {
   assert.equal(fake.posted.at(-1).message.message, "Saved");
   assert.equal(fake.window.open("/auth/install", "_top"), null);
   assert.equal(fake.posted.at(-1).message.url, `${APP}/auth/install`);
+
+  // The resource picker asks the admin, and resolves with what the admin answers (or undefined).
+  const picking = shopify.resourcePicker({ type: "variant", action: "select" });
+  const ask = fake.posted.at(-1).message;
+  assert.equal(ask.type, "shopify-sim:resourcePicker");
+  assert.equal(ask.resourceType, "variant");
+  const chosen = [{ id: "gid://shopify/ProductVariant/1", product: { id: "gid://shopify/Product/1" } }];
+  fake.dispatch({ source: fake.window.parent, origin: ADMIN, data: { type: "shopify-sim:resourcePicker:reply", id: ask.id, selection: chosen } });
+  const picked = await picking;
+  assert.equal(picked[0].id, chosen[0].id);
+  assert.equal(picked.selection[0].id, chosen[0].id);
+  const cancelled = shopify.resourcePicker({ type: "product" });
+  fake.dispatch({ source: fake.window.parent, origin: ADMIN, data: { type: "shopify-sim:resourcePicker:reply", id: fake.posted.at(-1).message.id } });
+  assert.equal(await cancelled, undefined);
+  await assert.rejects(shopify.resourcePicker({ type: "order" }));
+  // A save bar the page does not have is an error, as App Bridge's is.
+  await assert.rejects(shopify.saveBar.show("missing"));
+  shopify.loading(true);
+  assert.equal(JSON.stringify(fake.posted.at(-1).message), JSON.stringify({ type: "shopify-sim:loading", loading: true }));
   console.log("ok");
 })().catch((error) => { console.error(error); process.exit(1); });

@@ -7,6 +7,7 @@ import { api, ApiError, plainMessage } from "../api";
 import { linkTo, type Context, type View } from "../context";
 import { h, replace } from "../dom";
 import { dateTime, money, shopCurrency, percent, shortDate } from "../format";
+import { expectOutcome, settle } from "../outcomes";
 import { canPush, holdWords, rowStatus } from "../status";
 import type { LiveEvent, Observation, PriceChange, ProductDetail } from "../types";
 import { drawChart, type Series } from "./chart";
@@ -54,6 +55,7 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
       ]);
       product = detail;
       changes = list.items;
+      settle(detail, context.toast);
       render();
     } catch (error) {
       replace(controls, h("s-banner", { tone: "critical", heading: error instanceof ApiError && error.status === 404 ? "This product is not linked" : "The product could not be loaded" },
@@ -85,7 +87,7 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
           return api("PATCH", `/api/products/${id}`, { markup_override_percent: raw === "" ? null : raw });
         })),
       h("s-stack", { direction: "inline", gap: "base", class: "pb-actions" },
-        act("Update Shopify", () => api("POST", `/api/products/${id}/push`), { variant: "primary", disabled: !canPush(p) }),
+        act("Update Shopify", async () => { await api("POST", `/api/products/${id}/push`); expectOutcome([id]); }, { variant: "primary", disabled: !canPush(p) }),
         act("Refresh now", () => api("POST", `/api/products/${id}/refresh`)),
         p.pricing.paused
           ? act("Resume", () => api("PATCH", `/api/products/${id}`, { paused: false }))
@@ -101,7 +103,8 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
     button.setAttribute("loading", "");
     try {
       await run();
-      context.toast(label === "Refresh now" ? "Asking Amazon now" : `${label}: done`);
+      const said: Record<string, string> = { "Refresh now": "Asking Amazon now", "Update Shopify": "Sent to Shopify", "Save markup": "Markup saved" };
+      context.toast(said[label] ?? `${label}: done`);
       await load();
     } catch (error) {
       context.toast(plainMessage(error), true);

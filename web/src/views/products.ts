@@ -7,6 +7,7 @@ import { api, plainMessage } from "../api";
 import { linkTo, type Context, type View } from "../context";
 import { h, replace, type Child } from "../dom";
 import { ago, money, shopCurrency, number, percent, shortDate, signedPercent } from "../format";
+import { expectOutcome, settle } from "../outcomes";
 import { canPush, rowStatus } from "../status";
 import type { LiveEvent, Product, ProductList, Usage } from "../types";
 import { setupGuide } from "./setup";
@@ -86,7 +87,7 @@ export function productsView(root: HTMLElement, context: Context): View {
     FILTERS.map(([value, label]) => h("s-option", { value }, label)));
   const sortSelect = h("s-select", { label: "Sort by", onchange: (event: Event) => { sort = (event.currentTarget as HTMLSelectElement).value; applyView(); } },
     SORTS.map(([value, label]) => h("s-option", { value }, label)));
-  const listSection = h("s-section", { padding: "none", heading: "Linked products" },
+  const listSection = h("s-section", { padding: "none", accessibilityLabel: "Linked products" },
     h("div", { class: "pb-toolbar" },
       h("s-grid", { gridTemplateColumns: "2fr 1fr 1fr", gap: "base", alignItems: "end" }, search, filterSelect, sortSelect)),
     bulkBar, message, h("div", { class: "pb-table-wrap" }, table));
@@ -101,6 +102,7 @@ export function productsView(root: HTMLElement, context: Context): View {
       const [items, latestUsage] = await Promise.all([loadAll(), context.ready]);
       void latestUsage;
       rows.clear();
+      for (const product of items.products) settle(product, context.toast);
       for (const product of items.products) rows.set(product.id, { product, element: renderRow(product, null), previousAmazon: product.previous_amazon_price ?? null });
       usage = items.usage;
       render();
@@ -234,6 +236,7 @@ export function productsView(root: HTMLElement, context: Context): View {
   }
 
   function updateRow(product: Product): void {
+    settle(product, context.toast);
     const existing = rows.get(product.id);
     const previous = existing && existing.product.amazon_price !== product.amazon_price ? existing.product.amazon_price : existing?.previousAmazon ?? null;
     const element = renderRow(product, product.previous_amazon_price ?? previous);
@@ -247,6 +250,7 @@ export function productsView(root: HTMLElement, context: Context): View {
     button.setAttribute("loading", "");
     try {
       await api("POST", `/api/products/${id}/push`);
+      expectOutcome([id]);
       await reloadProduct(id);
     } catch (error) {
       context.toast(plainMessage(error), true);
@@ -309,17 +313,20 @@ export function productsView(root: HTMLElement, context: Context): View {
   }
 
   async function bulkPush(): Promise<string> {
-    const answer = await api<{ approved: unknown[]; skipped: unknown[] }>("POST", "/api/push", { product_ids: [...selected] });
+    const answer = await api<{ approved: { product_id: number }[]; skipped: unknown[] }>("POST", "/api/push", { product_ids: [...selected] });
+    expectOutcome(answer.approved.map((change) => change.product_id));
     return `${number(answer.approved.length)} sent to Shopify, ${number(answer.skipped.length)} had nothing to push`;
   }
 
   async function bulkChange(verb: "approve" | "reject"): Promise<string> {
-    const open = [...selected].map((id) => rows.get(id)?.product.pricing.change).filter((c) => c && ["proposed", "held", "failed"].includes(c.state));
+    const open = [...selected].map((id) => ({ id, change: rows.get(id)?.product.pricing.change }))
+      .filter(({ change }) => change && ["proposed", "held", "failed"].includes(change.state));
     let done = 0;
     const failures: string[] = [];
-    for (const change of open) {
+    for (const { id, change } of open) {
       try {
         await api("POST", `/api/price-changes/${change!.id}/${verb}`);
+        if (verb === "approve") expectOutcome([id]);
         done += 1;
       } catch (error) {
         failures.push(plainMessage(error));
