@@ -62,7 +62,9 @@ def dashboard_build(dist: Path = DIST) -> DashboardBuild | None:
 def asset(filename: str) -> Response:
     if not filename.startswith("assets/"):
         abort(404)
-    response = send_from_directory(DIST, filename, max_age=ONE_YEAR_SECONDS)
+    # Joined inside assets/ itself, so "assets/../x" cannot reach the rest of web/dist.
+    name = filename.removeprefix("assets/")
+    response = send_from_directory(DIST / "assets", name, max_age=ONE_YEAR_SECONDS)
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR_SECONDS}, immutable"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

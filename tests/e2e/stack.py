@@ -148,6 +148,7 @@ def _work(app: Flask, stop: threading.Event, errors: list[BaseException]) -> Non
 class Stack:
     app: Flask
     app_url: str
+    direct_url: str
     shopify_url: str
     oxylabs_url: str
     sim: Simulator
@@ -171,6 +172,44 @@ class Stack:
         answer = requests.get(f"{self.shopify_url}/_sim/graphql/variants?shop={SHOP}", timeout=10)
         answer.raise_for_status()
         return list(answer.json()["variants"])
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Call PriceBridge's /api as the embedded page would (a fresh session token), straight
+        to the app (not through the relay, so it works while the relay is cut)."""
+        record = self.sim.registry.shop(SHOP)
+        assert record is not None, "open the admin first: it installs the app"
+        headers = {"Authorization": f"Bearer {self.sim.session_tokens.issue(record)}"}
+        return requests.request(
+            method, self.direct_url + path, headers=headers, timeout=15, **kwargs
+        )
+
+    def link(self, variant: dict[str, Any], asin: str, marketplace: str = "com") -> int:
+        """Link a simulator variant to an ASIN through the API; the product's id."""
+        answer = self.api(
+            "POST",
+            "/api/products",
+            json={
+                "shopify_variant_gid": variant["id"],
+                "shopify_product_gid": variant["product_id"],
+                "asin": asin,
+                "marketplace": marketplace,
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        return int(answer.json()["id"])
+
+    def products(self) -> list[dict[str, Any]]:
+        answer = self.api("GET", "/api/products?limit=100")
+        answer.raise_for_status()
+        return list(answer.json()["items"])
+
+    @staticmethod
+    def wait_for(condition: Any, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not true after {seconds}s: {condition}")
+            time.sleep(0.2)
 
     def advance_amazon(self, seconds: float) -> None:
         self.clock.advance(seconds)
@@ -217,7 +256,7 @@ def running_stack(make_app: Any) -> Iterator[Stack]:
             OXYLABS_REALTIME_URL=f"{oxylabs_url}/realtime/v1/queries",
             OXYLABS_DATA_URL=oxylabs_url,
         )
-        stack.enter_context(serving(pricebridge, port=app_port))
+        direct_url = stack.enter_context(serving(pricebridge, port=app_port))
         relay = Relay(app_port, relay_port)
         stack.callback(relay.close)
         stop, errors = threading.Event(), []
@@ -228,6 +267,7 @@ def running_stack(make_app: Any) -> Iterator[Stack]:
         yield Stack(
             app=pricebridge,
             app_url=app_url,
+            direct_url=direct_url,
             shopify_url=shopify_url,
             oxylabs_url=oxylabs_url,
             sim=simulator(shopify_app),

@@ -72,8 +72,14 @@ async function route(): Promise<void> {
   }
 }
 
+// The sequence numbers delivered to the views, in order (the last 1,000): what the browser
+// tests and the bench read to check that nothing was lost or repeated.
+const delivered: number[] = [];
+(window as unknown as { __pbDelivered: number[] }).__pbDelivered = delivered;
+
 function onEvent(event: LiveEvent): void {
-  (window as unknown as { __pbLastSeq?: number }).__pbLastSeq = event.seq;
+  delivered.push(event.seq);
+  if (delivered.length > 1000) delivered.shift();
   current.onEvent?.(event);
 }
 

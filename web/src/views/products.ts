@@ -212,7 +212,7 @@ export function productsView(root: HTMLElement, context: Context): View {
         ? `${shortDate(product.delivery_earliest)} – ${shortDate(product.delivery_latest)}`
         : shortDate(product.delivery_earliest)
       : "—";
-    return h("s-table-row", { "data-product-id": product.id, "data-status": status.key },
+    return h("s-table-row", { "data-product-id": product.id, "data-status": status.key, "data-observed-at": product.observed_at ?? "" },
       h("s-table-cell", {}, check),
       h("s-table-cell", {},
         h("div", { class: "pb-product-cell" },

@@ -55,7 +55,7 @@ export function settingsView(root: HTMLElement, context: Context): View {
     h("button", { id: "pb-settings-discard", onclick: () => discard() }, "Discard"));
   replace(root, h("s-page", { heading: "Settings", inlineSize: "base" },
     h("s-section", { heading: "Pricing rules" }, form),
-    h("s-section", { heading: "Preview" }, preview)), saveBar);
+    h("s-section", { heading: "Preview", slot: "aside" }, preview)), saveBar);
   replace(preview, h("s-paragraph", { color: "subdued" }, "Change a rule to see which prices would move before you save."));
 
   async function load(): Promise<void> {
