@@ -71,4 +71,5 @@ def test_every_control_is_reachable_and_named_from_the_keyboard(page: Page, stac
     assert any("Search products" in n for n in names), reached
     assert any("Select every product shown" in n for n in names), reached
     assert any("Update Shopify for" in n for n in names), reached
-    assert all(name for tag, name, _ in reached if tag in ("button", "input", "select", "a")), reached
+    controls = ("button", "input", "select", "a")
+    assert all(name for tag, name, _ in reached if tag in controls), reached
