@@ -88,7 +88,7 @@ def app_frame(page: Page, stack: Stack, path: str = "") -> Frame:
     handle = page.wait_for_selector("#app-frame")
     frame = handle.content_frame()
     assert frame is not None
-    frame.wait_for_selector("#pricebridge .pb-view", timeout=15_000)
+    frame.wait_for_selector("#pricebridge .pb-view", timeout=30_000)
     return frame
 
 

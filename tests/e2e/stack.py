@@ -203,12 +203,12 @@ class Stack:
         answer.raise_for_status()
         return list(answer.json()["items"])
 
-    @staticmethod
-    def wait_for(condition: Any, seconds: float) -> None:
+    def wait_for(self, condition: Any, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not condition():
             if time.monotonic() > deadline:
-                raise AssertionError(f"not true after {seconds}s: {condition}")
+                failed = self.failed_jobs()
+                raise AssertionError(f"not true after {seconds}s: {condition}; failed: {failed}")
             time.sleep(0.2)
 
     def advance_amazon(self, seconds: float) -> None:
@@ -220,8 +220,9 @@ class Stack:
             broker = current_broker()
             failed = []
             for name in QUEUE_NAMES:
-                registry = broker.queue(name).failed_job_registry
-                for job_id in registry.get_job_ids():
+                queue = broker.queue(name)
+                retrying = queue.scheduled_job_registry.get_job_ids()
+                for job_id in [*queue.failed_job_registry.get_job_ids(), *retrying]:
                     job = broker.queue(name).fetch_job(job_id)
                     info = job.latest_result().exc_string if job and job.latest_result() else ""
                     failed.append(f"{job_id}: {info}")
