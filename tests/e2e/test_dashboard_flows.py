@@ -120,10 +120,12 @@ def test_a_hand_edit_in_the_admin_shows_as_manually_overridden(page: Page, stack
     variant_gid = link_first_variant(page, frame, "B0E2E00003")
     frame.wait_for_selector("[data-observation-id]", timeout=WAIT_MS)
 
-    edited = requests.post(
-        f"{stack.shopify_url}/_sim/graphql/edit",
-        json={"shop": SHOP, "variant_id": variant_gid, "price": "12.34"},
-        timeout=5,
+    variant = next(v for v in stack.variants() if v["id"] == variant_gid)
+    product_id, variant_id = (gid.rsplit("/", 1)[1] for gid in (variant["product_id"], variant_gid))
+    edited = requests.patch(  # the merchant types a price in the admin's Products page
+        f"{stack.shopify_url}/_sim/products/{product_id}/variants/{variant_id}",
+        json={"shop": SHOP, "price": "12.34", "wait": True},
+        timeout=15,
     )
     assert edited.status_code == 200, edited.text
     expect(frame.locator("s-badge").first).to_have_text("Manually overridden", timeout=WAIT_MS)

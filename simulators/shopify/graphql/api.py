@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from simulators.shopify.graphql.errors import INVALID_TOKEN
 from simulators.shopify.graphql.executor import Executor
 from simulators.shopify.graphql.faults import Fault, Faults
 from simulators.shopify.graphql.paging import gid, iso, money
-from simulators.shopify.graphql.rest import product_update_payload
 from simulators.shopify.graphql.schema import API_VERSION, load_schema
 from simulators.shopify.graphql.stats import Stats
 from simulators.shopify.graphql.store import Store, UnknownShopError
@@ -106,29 +104,6 @@ class AdminGraphQL:
                 for v in state.variants.values()
             ]
 
-    def edit_price(self, shop: str, variant_gid: str, price: str) -> dict[str, Any]:
-        """A merchant's hand edit of a variant's price in the admin: stored, then echoed as
-        products/update (as Shopify does for any edit). Raises ValueError on bad input."""
-        try:
-            amount = Decimal(price)
-        except (InvalidOperation, TypeError):
-            raise ValueError(f"price must be a decimal string, got {price!r}") from None
-        if not amount.is_finite() or amount < 0:
-            raise ValueError(f"price must be a non-negative amount, got {price!r}")
-        prefix = "gid://shopify/ProductVariant/"
-        raw_id = variant_gid.removeprefix(prefix)
-        state = self.store.shop(shop)
-        with state.lock:
-            variant = state.variants.get(int(raw_id)) if raw_id.isdigit() else None
-            if variant is None:
-                raise ValueError(f"no variant {variant_gid} in {shop}")
-            product = state.products[variant.product_id]
-            variant.price = amount.quantize(Decimal("0.01"))
-            variant.updated_at = product.updated_at = self.clock()
-            payload = product_update_payload(state, product)
-        self.on_product_update(shop, payload)
-        return {"id": variant_gid, "price": money(variant.price)}
-
     def reset(self) -> None:
         self.store.clear()
         self.buckets.clear()
@@ -177,16 +152,6 @@ def _register_control(app: Flask, admin: AdminGraphQL) -> None:
     def variants() -> tuple[Response, int]:
         return jsonify({"variants": admin.variants(request.args.get("shop", ""))}), 200
 
-    def edit() -> tuple[Response, int]:
-        body = _json_body()
-        try:
-            answer = admin.edit_price(
-                str(body.get("shop", "")), str(body.get("variant_id", "")), str(body.get("price"))
-            )
-        except ValueError as error:
-            return jsonify({"error": str(error)}), 400
-        return jsonify(answer), 200
-
     def reset() -> tuple[Response, int]:
         admin.reset()
         return jsonify({"reset": True}), 200
@@ -196,7 +161,6 @@ def _register_control(app: Flask, admin: AdminGraphQL) -> None:
         ("faults", faults, ["POST", "DELETE"]),
         ("stats", stats, ["GET"]),
         ("variants", variants, ["GET"]),
-        ("edit", edit, ["POST"]),
         ("reset", reset, ["POST"]),
     ]
     for name, view, methods in routes:

@@ -19,15 +19,17 @@ interface Picked {
   price: string | null;
 }
 
+/** One answer of GET /api/shopify/variants. */
 interface VariantHit {
-  id: string;
-  product_id: string;
-  product_title?: string;
-  title?: string;
-  sku?: string | null;
-  price?: string | null;
-  image_url?: string | null;
-  linked?: boolean;
+  variant_gid: string;
+  product_gid: string;
+  product_title: string;
+  variant_title: string;
+  sku: string | null;
+  barcode: string | null;
+  price: string;
+  image_url: string | null;
+  linked_product_id: number | null;
 }
 
 export function linkView(root: HTMLElement, context: Context): View {
@@ -80,15 +82,16 @@ export function linkView(root: HTMLElement, context: Context): View {
   async function searchVariants(query: string): Promise<void> {
     if (!query) { replace(searchResults); return; }
     try {
-      const answer = await api<{ items?: VariantHit[]; variants?: VariantHit[] }>("GET", `/api/shopify/variants?query=${encodeURIComponent(query)}`);
-      const hits = answer.items ?? answer.variants ?? [];
+      const answer = await api<{ items: VariantHit[] }>("GET", `/api/shopify/variants?query=${encodeURIComponent(query)}&limit=10`);
+      const hits = answer.items;
       replace(searchResults, hits.length === 0 ? h("s-text", { color: "subdued" }, "No variant matches.") :
-        h("s-stack", { direction: "block", gap: "small-200" }, hits.slice(0, 10).map((hit) => {
-          const label = [hit.product_title, hit.title].filter(Boolean).join(" – ") || hit.id;
+        h("s-stack", { direction: "block", gap: "small-200", "data-variant-results": "" }, hits.map((hit) => {
+          const label = hit.variant_title && hit.variant_title !== "Default Title" ? `${hit.product_title} – ${hit.variant_title}` : hit.product_title;
+          const linked = hit.linked_product_id !== null;
           return h("s-button", {
-            variant: "tertiary", disabled: Boolean(hit.linked),
-            onclick: () => { picked = { variantId: hit.id, productId: hit.product_id, label, image: hit.image_url ?? null, price: hit.price ?? null }; renderChosen(); },
-          }, `${label}${hit.sku ? ` (SKU ${hit.sku})` : ""}${hit.linked ? " — already linked" : ""}`);
+            variant: "tertiary", disabled: linked,
+            onclick: () => { picked = { variantId: hit.variant_gid, productId: hit.product_gid, label, image: hit.image_url, price: hit.price }; renderChosen(); },
+          }, `${label}${hit.sku ? ` (SKU ${hit.sku})` : ""} · ${money(hit.price)}${linked ? " — already linked" : ""}`);
         })));
     } catch (error) {
       const missing = error instanceof ApiError && error.status === 404;
