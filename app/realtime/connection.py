@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from simple_websocket import Server
-from wsproto.events import CloseConnection, Ping, TextMessage
+from wsproto.events import CloseConnection, Ping
 
 from app.realtime.events import Event
 from app.realtime.hub import Hub
@@ -27,6 +27,7 @@ from app.realtime.protocol import (
     CloseCode,
     ProtocolError,
     parse_client_message,
+    text_frame,
 )
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,8 @@ class Connection:
             return False
         if not self._answer_client():
             return False
-        for event, encoded in delivery.events:
-            self._deliver(event, encoded)
+        for event, frame in delivery.events:
+            self._deliver(event, frame)
         if delivery.resync:
             current = self.hub.feed.current_seq(self.shop_id)
             if current > self.last_seq:
@@ -96,12 +97,12 @@ class Connection:
             self._send_text(PONG_MESSAGE)
         return True
 
-    def _deliver(self, event: Event, encoded: str) -> None:
+    def _deliver(self, event: Event, frame: bytes) -> None:
         if event.seq <= self.last_seq:
             return  # already sent (the ready seq covered it, or a gap fill did)
         if event.seq > self.last_seq + 1:
             self._fill_gap(event.seq - 1)
-        self._send_text(encoded)
+        self._write(frame)
         self.last_seq = event.seq
 
     def _fill_gap(self, upto: int) -> None:
@@ -120,7 +121,7 @@ class Connection:
                 self.last_seq = event.seq
 
     def _send_text(self, text: str) -> None:
-        self._write(self.ws.ws.send(TextMessage(data=text)))
+        self._write(text_frame(text))
 
     def _write(self, data: bytes) -> None:
         try:

@@ -20,7 +20,7 @@ from flask import Flask, current_app
 from app.config import RealtimeSettings
 from app.realtime.events import Event, decode_event
 from app.realtime.mailbox import Mailbox
-from app.realtime.protocol import CloseCode
+from app.realtime.protocol import CloseCode, text_frame
 
 HUB_EXTENSION = "pricebridge.realtime_hub"
 log = logging.getLogger(__name__)
@@ -95,10 +95,11 @@ class Hub:
         except (ValueError, KeyError, TypeError) as error:
             log.error("realtime: dropped a message that is not an event (%s): %.200r", error, raw)
             return 0
-        encoded = raw.decode() if isinstance(raw, bytes) else raw
         boxes = self._boxes_of(event.shop_id)
-        for mailbox in boxes:
-            mailbox.put(event, encoded)
+        if boxes:
+            frame = text_frame(raw.decode() if isinstance(raw, bytes) else raw)
+            for mailbox in boxes:
+                mailbox.put(event, frame)
         return len(boxes)
 
     def control(self, raw: bytes | str) -> None:

@@ -23,9 +23,10 @@ class CloseRequest:
 
 @dataclass
 class Delivery:
-    """What a wait returns: events in arrival order, whether to re-check for a gap, a close."""
+    """What a wait returns: events in arrival order (each with its frame's bytes), whether to
+    re-check for a gap, a close."""
 
-    events: list[tuple[Event, str]] = field(default_factory=list)
+    events: list[tuple[Event, bytes]] = field(default_factory=list)
     resync: bool = False
     close: CloseRequest | None = None
 
@@ -37,13 +38,13 @@ class Mailbox:
         self.capacity = capacity
         self.shop_id: int | None = None
         self._condition = threading.Condition()
-        self._events: deque[tuple[Event, str]] = deque()
+        self._events: deque[tuple[Event, bytes]] = deque()
         self._close: CloseRequest | None = None
         self._resync = False
         self._woken = False
 
-    def put(self, event: Event, encoded: str) -> bool:
-        """Queue one event (with its wire form); False when the mailbox overflowed."""
+    def put(self, event: Event, frame: bytes) -> bool:
+        """Queue one event (with its frame); False when the mailbox overflowed."""
         with self._condition:
             if self._close is not None:
                 return self._close.code != CloseCode.TOO_SLOW
@@ -53,7 +54,7 @@ class Mailbox:
                 )
                 self._condition.notify()
                 return False
-            self._events.append((event, encoded))
+            self._events.append((event, frame))
             self._condition.notify()
             return True
 

@@ -77,6 +77,23 @@ def parse_client_message(raw: str | bytes | None) -> ClientMessage:
     return ClientMessage(type=body["type"], token=token if isinstance(token, str) else None)
 
 
+def text_frame(text: str) -> bytes:
+    """One unfragmented, unmasked text frame (RFC 6455 section 5.2), as a server sends it.
+
+    Sockets here never negotiate permessage-deflate (websocket.py drops the offer), so an
+    event's frame is the same bytes for every socket: the hub frames it once, not per socket.
+    """
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes([0x81, size])
+    elif size < 1 << 16:
+        header = bytes([0x81, 126]) + size.to_bytes(2, "big")
+    else:
+        header = bytes([0x81, 127]) + size.to_bytes(8, "big")
+    return header + payload
+
+
 def ready_message(seq: int) -> str:
     return json.dumps({"type": "ready", "seq": seq})
 

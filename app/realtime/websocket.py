@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from simple_websocket import Server
 
 from app.api.auth import authenticate
@@ -70,6 +70,15 @@ def serve(ws: Server) -> None:
 
 
 bp = Blueprint("realtime", __name__)
+
+
+@bp.before_request
+def refuse_compression() -> None:
+    # simple-websocket would accept permessage-deflate, and then every event is compressed
+    # once per socket. Events are small JSON; without it one frame serves every socket.
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+
 sock.route("/ws", bp=bp)(serve)
 
 

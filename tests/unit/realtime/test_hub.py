@@ -33,7 +33,9 @@ def test_each_event_reaches_every_socket_of_its_shop_and_no_other() -> None:
     for mailbox in (a1, a2):
         delivery = mailbox.wait(0)
         assert [(e.seq, e.type, e.shop_id) for e, _ in delivery.events] == [(1, "observation", 1)]
-        assert json.loads(delivery.events[0][1])["data"] == {"n": 1}
+        frame = delivery.events[0][1]
+        assert frame[:2] == bytes([0x81, len(frame) - 2])  # FIN + text, unmasked, short
+        assert json.loads(frame[2:])["data"] == {"n": 1}
     assert [(e.shop_id, e.seq) for e, _ in b1.wait(0).events] == [(2, 1)]
 
 
