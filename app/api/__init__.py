@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app.api.errors import http_error_response, register_error_handlers
 from app.api.openapi import build_document, operation
+from app.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 register_error_handlers(bp)
+
+
+@bp.after_request
+def end_read_transaction(response: Response) -> Response:
+    """A GET that succeeded ends its (read) transaction with COMMIT, not the ROLLBACK the
+    session's teardown would send: psycopg discards every statement it prepared on the
+    connection at a ROLLBACK (psycopg/_preparing.py), so each request would parse and plan
+    its queries afresh. Failed requests still roll back."""
+    if request.method == "GET" and response.status_code < 400 and db.session().in_transaction():
+        db.session.commit()
+    return response
 
 
 @bp.get("/openapi.json")
@@ -27,7 +39,17 @@ def openapi_document() -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     # Each route module attaches its routes to `bp` when imported; import them before the
     # blueprint is registered, so that registration sees every route.
-    from app.api import events, price_changes, products, push, shop, usage, variants  # noqa: F401
+    from app.api import (  # noqa: F401
+        events,
+        price_changes,
+        product_list,
+        products,
+        push,
+        shop,
+        summary,
+        usage,
+        variants,
+    )
 
     app.register_blueprint(bp)
 

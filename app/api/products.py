@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 
 from app.api import bp
 from app.api.auth import current_session, session_required
@@ -20,15 +20,11 @@ from app.api.pricing_schema import CHANGE_SCHEMA, PRODUCT_PATCH_REQUEST, PRODUCT
 from app.api.products_schema import (
     HISTORY_SCHEMA,
     LINK_SCHEMA,
-    PRODUCT_LIST_SCHEMA,
     PRODUCT_SCHEMA,
     observation_json,
     products_json,
-    usage_json,
 )
 from app.api.query import (
-    CURSOR_PARAMETER,
-    LIMIT_PARAMETER,
     decode_cursor,
     encode_cursor,
     page_limit,
@@ -41,7 +37,6 @@ from app.ingest.budget import usage_of
 from app.ingest.jobs import refresh_now
 from app.ingest.link import LinkError, LinkRequest, link_product, shop_product
 from app.models import Observation, Product
-from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
 from app.models.types import utcnow
 from app.price_changes import approval, settings
 from app.price_changes.approval import ApprovalError
@@ -76,44 +71,6 @@ def create_product() -> ResponseReturnValue:
     except LinkError as error:
         raise ApiError(error.status, error.code, error.message, error.details) from None
     return jsonify(products_json([product])[0]), 201
-
-
-@bp.get("/products")
-@operation(
-    summary="The shop's linked products with their latest observation",
-    tags=["products"],
-    responses={200: PRODUCT_LIST_SCHEMA, **_ERRORS},
-    parameters=[
-        LIMIT_PARAMETER,
-        CURSOR_PARAMETER,
-        query_parameter("status", "filter", {"type": "string", "enum": PRODUCT_STATUSES}),
-        query_parameter("availability", "filter", {"type": "string", "enum": AVAILABILITIES}),
-    ],
-)
-@session_required
-def list_products() -> ResponseReturnValue:
-    args = query_args({"limit", "cursor", "status", "availability"})
-    limit = page_limit(args.get("limit"), 50)
-    shop = current_session().shop
-    statement: Select[tuple[Product]] = select(Product).where(Product.shop_id == shop.id)
-    for name, allowed in (("status", PRODUCT_STATUSES), ("availability", AVAILABILITIES)):
-        if name in args:
-            if args[name] not in allowed:
-                raise ApiError(
-                    422, f"invalid_{name}", f"{name} must be one of {', '.join(allowed)}."
-                )
-            statement = statement.where(getattr(Product, name) == args[name])
-    if "cursor" in args:
-        (after,) = decode_cursor(args["cursor"], (int,))
-        statement = statement.where(Product.id > after)
-    rows = list(db.session.scalars(statement.order_by(Product.id).limit(limit + 1)))
-    page = rows[:limit]
-    cursor = encode_cursor([page[-1].id]) if len(rows) > limit else None
-    return jsonify(
-        items=products_json(page),
-        next_cursor=cursor,
-        usage=usage_json(usage_of(shop, utcnow())),
-    )
 
 
 @bp.get("/products/<int:product_id>")

@@ -10,7 +10,7 @@ from app.api.pricing_schema import PRICING_SUMMARY_SCHEMA
 from app.ingest.policy import Usage
 from app.models import Observation, Product
 from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
-from app.price_changes.summary import pricing_summary
+from app.price_changes.summary import pricing_summaries
 
 _TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 _DATE: dict[str, Any] = {"type": ["string", "null"], "format": "date"}
@@ -127,7 +127,7 @@ def _money(value: Any) -> str | None:
 
 def products_json(products: Sequence[Product]) -> list[dict[str, Any]]:
     """Product answers with their pricing summary (two queries for the whole page)."""
-    summaries = pricing_summary(product.id for product in products)
+    summaries = pricing_summaries(products)
     return [{**product_json(p), "pricing": summaries[p.id]} for p in products]
 
 

@@ -27,6 +27,8 @@ class PriceChange(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint("proposed_price > 0", name="price_positive"),
         Index("ix_price_change_product_time", "product_id", "created_at"),
         Index("ix_price_change_shop_state", "shop_id", "state"),
+        # A product's newest live change in one probe, however long its history (summary.py).
+        partial_index("ix_price_change_live", "product_id", "id", where="state <> 'superseded'"),
         # At most one open (not yet pushing) change per product: a newer one supersedes it.
         partial_index(
             "uq_price_change_open_per_product",
@@ -71,6 +73,8 @@ class PriceChangeEvent(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         CheckConstraint(one_of("to_state", CHANGE_STATES), name="to_state_known"),
         Index("ix_price_change_event_change", "price_change_id", "at"),
+        # "Pushes today" on the summary reads one day of one shop's transitions.
+        Index("ix_price_change_event_shop_time", "shop_id", "to_state", "at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -38,6 +39,11 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
         # "Due to poll": the scheduler's claim walks this index in next_poll_at order,
         # so its cost grows with the number due, not the number linked.
         partial_index("ix_product_due", "next_poll_at", where="status = 'active'"),
+        # The products list pages a shop's rows in these orders: walking an index that starts
+        # with shop_id costs the page, not the rows of other shops before it.
+        Index("ix_product_shop_order", "shop_id", "id"),
+        Index("ix_product_shop_checked", "shop_id", "last_polled_at", "id"),
+        Index("ix_product_shop_price_changed", "shop_id", "price_changed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -2,37 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import PriceChange, Product
+from app.models.price_change import OPEN_STATES
+from app.models.types import one_of
 from app.price_changes.ledger import money
 
-OPEN = ("proposed", "approved", "held")
+OPEN = OPEN_STATES
+# The WHERE of ix_price_change_live (app/models/price_change.py).
+LIVE: Final = "state <> 'superseded'"
 
 
 def _latest_changes(product_ids: list[int]) -> dict[int, PriceChange]:
-    """Per product: its open change, else its newest change that is not superseded."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=PriceChange.product_id,
-            order_by=(case((PriceChange.state.in_(OPEN), 0), else_=1), PriceChange.id.desc()),
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(PriceChange.id, rank)
-        .where(PriceChange.product_id.in_(product_ids), PriceChange.state != "superseded")
-        .subquery()
-    )
-    rows = db.session.scalars(
-        select(PriceChange).join(ranked, ranked.c.id == PriceChange.id).where(ranked.c.rank == 1)
-    )
+    """Per product: its open change, else its newest change that is not superseded.
+
+    One query whose cost is two index probes per product, whatever the history's length: the
+    open change through uq_price_change_open_per_product (at most one per product), the newest
+    live one through ix_price_change_live. The predicates are spelled exactly as the partial
+    indexes' WHERE clauses, so the planner can use them with any bound values.
+    """
+    ids = select(
+        func.coalesce(_max_id(Product.id, one_of("state", OPEN_STATES)), _max_id(Product.id, LIVE))
+    ).where(Product.id.in_(product_ids))
+    rows = db.session.scalars(select(PriceChange).where(PriceChange.id.in_(ids.scalar_subquery())))
     return {change.product_id: change for change in rows}
+
+
+def _max_id(product_id: Any, where: str) -> Any:
+    return (
+        select(func.max(PriceChange.id))
+        .where(PriceChange.product_id == product_id, text(where))
+        .correlate(Product)
+        .scalar_subquery()
+    )
 
 
 def pricing_summary(product_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -40,8 +47,14 @@ def pricing_summary(product_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     ids = sorted(set(product_ids))
     if not ids:
         return {}
-    products = db.session.scalars(select(Product).where(Product.id.in_(ids)))
-    changes = _latest_changes(ids)
+    return pricing_summaries(list(db.session.scalars(select(Product).where(Product.id.in_(ids)))))
+
+
+def pricing_summaries(products: Sequence[Product]) -> dict[int, dict[str, Any]]:
+    """Pricing fields for products already loaded: one query (their latest changes)."""
+    if not products:
+        return {}
+    changes = _latest_changes([product.id for product in products])
     return {product.id: _summary(product, changes.get(product.id)) for product in products}
 
 

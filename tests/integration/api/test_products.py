@@ -179,7 +179,10 @@ def test_the_list_pages_by_cursor_and_filters(client: FlaskClient) -> None:
         ("cursor=WyJ4Il0", "invalid_cursor"),  # ["x"]
         ("status=gone", "invalid_status"),
         ("availability=maybe", "invalid_availability"),
-        ("sort=price", "unknown_parameters"),
+        ("sort=price", "invalid_sort"),
+        ("filter=cheap", "invalid_filter"),
+        ("q=", "invalid_q"),
+        ("order=id", "unknown_parameters"),
     ],
 )
 def test_bad_list_parameters_are_422(client: FlaskClient, query: str, code: str) -> None:
