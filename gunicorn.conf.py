@@ -21,11 +21,15 @@ Why gthread, sized as threads = WEB_THREADS + REALTIME_MAX_SOCKETS:
   connections); it must exceed the threads or keep-alive clients would be turned away.
 - The database pool is sized to WEB_THREADS in the app (sockets release their connection after
   authenticating), so the pool never opens and closes connections under load.
+
+Metrics: with PROMETHEUS_MULTIPROC_DIR set (bin/start sets and empties it), every worker
+writes its metrics there and `child_exit` forgets a dead worker's live gauges (open sockets).
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -48,10 +52,27 @@ worker_connections = threads + 1000
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
-accesslog = "-"
-access_log_format = (
-    '{"ts":"%(t)s","level":"INFO","logger":"gunicorn.access","method":"%(m)s",'
-    '"path":"%(U)s","status":%(s)s,"bytes":"%(B)s","ms":%(M)s,'
-    '"request_id":"%({x-request-id}o)s"}'
-)
+# The app logs each request itself, in the same ECS JSON as every other line
+# (app/observability/logging.py); gunicorn's own lines use that formatter too.
+accesslog = None
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"ecs": {"()": "app.observability.logging.EcsFormatter"}},
+        "handlers": {
+            "ecs": {
+                "class": "logging.StreamHandler",
+                "formatter": "ecs",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["ecs"], "propagate": False}},
+    }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from app.observability.exposition import mark_process_dead
+
+    mark_process_dead(worker.pid)

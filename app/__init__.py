@@ -15,7 +15,7 @@ from app.config import Settings
 from app.crypto import TokenCipher
 from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
 from app.models.types import CIPHER_EXTENSION
-from app.observability import health
+from app.observability import exposition, health
 from app.observability import logging as app_logging
 from app.realtime import websocket as realtime_websocket
 from app.shopify import web as shopify_web
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     realtime_websocket.init_app(app, settings)
 
     app.register_blueprint(health.bp)
+    exposition.init_app(app)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(shopify_web.bp)
     api.init_app(app)

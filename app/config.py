@@ -94,6 +94,7 @@ class Settings:
     web_threads: int
     log_level: str
     log_format: str
+    metrics_port: int
     instance_path: str
 
     @classmethod
@@ -169,6 +170,7 @@ class Settings:
             web_threads=reader.integer("WEB_THREADS", default=64, minimum=1),
             log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True),
             log_format=reader.choice("LOG_FORMAT", LOG_FORMATS, default="json"),
+            metrics_port=reader.integer("METRICS_PORT", default=0, minimum=0, maximum=65535),
             instance_path=str(instance.resolve()),
         )
 

@@ -53,7 +53,7 @@ class EnvReader:
             raise SettingsError(name, f"{raw!r} is not one of {', '.join(options)}")
         return value
 
-    def integer(self, name: str, *, default: int, minimum: int) -> int:
+    def integer(self, name: str, *, default: int, minimum: int, maximum: int | None = None) -> int:
         raw = self.text(name, default=str(default))
         try:
             value = int(raw)
@@ -61,6 +61,8 @@ class EnvReader:
             raise SettingsError(name, f"{raw!r} is not a whole number") from None
         if value < minimum:
             raise SettingsError(name, f"{value} is below the minimum of {minimum}")
+        if maximum is not None and value > maximum:
+            raise SettingsError(name, f"{value} is above the maximum of {maximum}")
         return value
 
     def number(self, name: str, *, default: float, minimum: float, maximum: float) -> float:

@@ -185,6 +185,11 @@ def demo_env(run: runs.Run, port: int) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     env.setdefault("WEB_CONCURRENCY", "1")
+    # web, worker and scheduler write their metrics to one folder of the run's own, so the
+    # web's /metrics shows every family (prometheus_client's multiprocess mode).
+    metrics = run.folder / "metrics"
+    metrics.mkdir(parents=True, exist_ok=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
     return env
 
 

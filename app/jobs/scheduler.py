@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from redis import Redis
 from app.broker import current_broker
 from app.extensions import current_settings, db
 from app.models.types import utcnow
+from app.observability import metrics
+from app.observability.exposition import serve_exporter
 from app.outage import DATABASE, REDIS, Outage, database_outage, dependency_of, redis_outage
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,7 @@ class Scheduler:
             previous = self.last_run.get(task.name)
             if previous is not None and now - previous < task.every:
                 continue
+            started = time.perf_counter()
             try:
                 task.run(now)
             except Exception as error:
@@ -88,6 +92,7 @@ class Scheduler:
                     raise  # the loop waits for the dependency, then ticks again
                 log.exception("periodic task %s failed; it runs again next tick", task.name)
                 continue
+            metrics.scheduler_task_ran(task.name, time.perf_counter() - started)
             self.last_run[task.name] = now
             ran.append(task.name)
         return ran
@@ -116,6 +121,7 @@ def scheduler_command() -> None:
     """Schedule polling, token refresh and housekeeping (one active copy at a time)."""
     settings = current_settings()
     scheduler = Scheduler(SchedulerLock(current_broker().redis), periodic_tasks())
+    serve_exporter(settings.metrics_port)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

@@ -10,6 +10,7 @@ takes jobs again when both answer. It renews each running job's heartbeat every
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -23,8 +24,10 @@ from rq.job import Job
 from rq.queue import Queue
 
 from app.broker import QUEUE_NAMES, current_broker
-from app.extensions import db
+from app.extensions import current_settings, db
 from app.jobs.liveness import HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_TTL_SECONDS
+from app.observability import metrics
+from app.observability.exposition import serve_exporter
 from app.observability.logging import bound
 from app.outage import database_outage, redis_outage
 
@@ -74,9 +77,16 @@ class AppWorker(Worker):
             if self._is_horse:
                 # A forked child must not share the parent's pooled sockets.
                 db.engine.dispose(close=False)
+                metrics.become_work_horse(os.getppid())
+            started = time.perf_counter()
+            succeeded = False
             try:
-                return bool(super().perform_job(job, queue))
+                succeeded = bool(super().perform_job(job, queue))
+                return succeeded
             finally:
+                metrics.job_finished(
+                    job.func_name or "unknown", succeeded, time.perf_counter() - started
+                )
                 db.session.remove()
 
 
@@ -98,6 +108,7 @@ def worker_command(queues: str, burst: bool) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--queues") from None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    serve_exporter(current_settings().metrics_port)
     outage = redis_outage(broker.redis)
     while True:
         outage.wait()

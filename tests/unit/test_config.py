@@ -91,6 +91,8 @@ BAD_VALUES = [
     ("SCHEDULER_TICK_SECONDS", "soon", "not a number"),
     ("LOG_LEVEL", "LOUD", "not one of"),
     ("LOG_FORMAT", "xml", "not one of"),
+    ("METRICS_PORT", "http", "whole number"),
+    ("METRICS_PORT", "70000", "above the maximum"),
 ]
 
 
