@@ -14,7 +14,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: demo test lint types unit install clean web chromium
+.PHONY: demo test lint types unit install clean web chromium reliability security bench
 
 # The dashboard (web/): built from its lock file with `npm ci`, then `vite build` into web/dist,
 # which Flask serves at /app. Rebuilt when the lock file or any source changes.
@@ -58,6 +58,18 @@ types: $(STAMP)
 
 test: lint types web chromium
 	$(BIN)/pytest
+
+# The reliability suite alone (make test runs it too): private PostgreSQL and Redis it kills.
+reliability: $(STAMP)
+	$(BIN)/pytest tests/reliability -v
+
+# Static security scan of the app (settings under [tool.bandit] in pyproject.toml).
+security: $(STAMP)
+	$(BIN)/bandit -c pyproject.toml -r app -q
+
+# Every benchmark under bench/<name>/run.py, then one markdown report (bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis web/dist web/node_modules .e2e

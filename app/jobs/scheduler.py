@@ -121,7 +121,7 @@ def scheduler_command() -> None:
     """Schedule polling, token refresh and housekeeping (one active copy at a time)."""
     settings = current_settings()
     scheduler = Scheduler(SchedulerLock(current_broker().redis), periodic_tasks())
-    serve_exporter(settings.metrics_port)
+    serve_exporter(current_app._get_current_object(), settings.metrics_port)  # type: ignore[attr-defined]
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

@@ -108,7 +108,7 @@ def worker_command(queues: str, burst: bool) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--queues") from None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    serve_exporter(current_settings().metrics_port)
+    serve_exporter(app, current_settings().metrics_port)
     outage = redis_outage(broker.redis)
     while True:
         outage.wait()

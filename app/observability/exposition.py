@@ -8,11 +8,15 @@ Without it, the answer is this process's own registry (tests, ``flask run``).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import (
@@ -20,11 +24,12 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     generate_latest,
+    make_wsgi_app,
     multiprocess,
-    start_http_server,
 )
 from prometheus_client.metrics_core import Metric
 
+from app.observability.health import dependency_checks
 from app.observability.metrics import HTTP_REQUEST_DURATION, MULTIPROC_ENV
 from app.observability.state_metrics import StateCollector
 
@@ -91,16 +96,58 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def serve_exporter(port: int, address: str = "0.0.0.0") -> Any:  # noqa: S104 - scraped in-cluster
-    """Serve the event families on ``port`` from a thread (the worker's and scheduler's /metrics).
+def serve_exporter(
+    app: Flask,
+    port: int,
+    address: str = "0.0.0.0",  # noqa: S104  # nosec B104  # scraped from other hosts
+) -> WSGIServer | None:
+    """Serve ``/metrics``, ``/livez`` and ``/readyz`` on ``port`` from a daemon thread.
 
-    Returns the server (``.shutdown()`` stops it); port 0 means do not serve.
+    For the worker and the scheduler, which have no web server of their own: Prometheus
+    scrapes the event families there, and Kubernetes probes the same port. Port 0 serves
+    nothing. Returns the server (``.shutdown()`` stops it).
     """
     if port == 0:
         return None
-    server, _thread = start_http_server(port, addr=address, registry=events_registry())
-    log.info("metrics exporter on port %d", port)
+    server = make_server(
+        address, port, exporter_app(app), ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, name="metrics-exporter", daemon=True).start()
+    log.info("metrics and health on port %d", server.server_port)
     return server
+
+
+def exporter_app(app: Flask) -> Callable[..., Iterable[bytes]]:
+    """The exporter's WSGI app: health for the probes, the event families for anything else."""
+    metrics_app = make_wsgi_app(events_registry())
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/livez":
+            return _json(start_response, 200, {"status": "ok"})
+        if path == "/readyz":
+            checks = dependency_checks(app)
+            ready = all(result == "ok" for result in checks.values())
+            body = {"status": "ok" if ready else "unavailable", "checks": checks}
+            return _json(start_response, 200 if ready else 503, body)
+        return metrics_app(environ, start_response)  # type: ignore[no-any-return]
+
+    return serve
+
+
+def _json(start_response: Callable[..., Any], status: int, body: object) -> list[bytes]:
+    reason = "OK" if status == 200 else "Service Unavailable"
+    start_response(f"{status} {reason}", [("Content-Type", "application/json")])
+    return [json.dumps(body).encode()]
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Probes every few seconds would drown the logs."""
 
 
 def mark_process_dead(pid: int) -> None:

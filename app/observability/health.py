@@ -30,14 +30,20 @@ def livez() -> ResponseReturnValue:
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    redis_url = current_broker().url
+    results = dependency_checks(app)
+    ready = all(result == "ok" for result in results.values())
+    return jsonify(status="ok" if ready else "unavailable", checks=results), 200 if ready else 503
+
+
+def dependency_checks(app: Flask) -> dict[str, str]:
+    """``{"database": "ok" | why not, "redis": ...}``, each check limited to one second."""
+    with app.app_context():
+        redis_url = current_broker().url
     checks = {
         "database": lambda: _ping_database(app),
         "redis": lambda: _ping_redis(redis_url),
     }
-    results = {name: _run_with_timeout(check) for name, check in checks.items()}
-    ready = all(result == "ok" for result in results.values())
-    return jsonify(status="ok" if ready else "unavailable", checks=results), 200 if ready else 503
+    return {name: _run_with_timeout(check) for name, check in checks.items()}
 
 
 def _ping_database(app: Flask) -> None:

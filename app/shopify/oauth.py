@@ -51,7 +51,7 @@ def oauth_client(settings: Settings) -> OAuth2Session:
     session = OAuth2Session(
         client_id=settings.shopify_api_key,
         client_secret=settings.shopify_api_secret,
-        token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
+        token_endpoint_auth_method="client_secret_post",  # noqa: S106  # nosec B106  # a method name
         scope=",".join(settings.shopify_scopes),  # Shopify separates scopes with commas
         redirect_uri=settings.shopify_app_url + "/auth/callback",
     )
