@@ -72,7 +72,7 @@ def web_registry(app: Flask) -> CollectorRegistry:
 @bp.get("/metrics")
 def metrics() -> Response:
     registry = current_app.extensions[REGISTRY_EXTENSION]
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def init_app(app: Flask) -> None:
