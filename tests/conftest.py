@@ -26,6 +26,8 @@ from app.extensions import db
 from app.realtime.hub import HUB_EXTENSION
 from tests.support import make_env
 
+pytest_plugins = ["tests.log_secrets"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 

@@ -428,5 +428,6 @@ def test_every_log_line_of_a_webhook_carries_its_shop_and_job_id(
         logger.setLevel(previous)
     assert len(collect.records) >= 4
     for record in collect.records:
-        assert getattr(record, "shop", None) == SHOP, record.getMessage()
-        assert getattr(record, "job_id", None) == "webhook-wh-logs", record.getMessage()
+        # The ECS names the JSON lines carry (app/observability/logging.py).
+        assert getattr(record, "labels.shop", None) == SHOP, record.getMessage()
+        assert getattr(record, "labels.job_id", None) == "webhook-wh-logs", record.getMessage()
