@@ -46,7 +46,14 @@ from app.ingest.polling import _COLUMNS, claim_due
 from app.ingest.provider import ListingQuery, Poll, Provider, Ticket, _poll
 from app.models import Product, ScrapeJob, Shop
 from app.models.types import utcnow
+from bench.report import figure
 from bench.support import bench_redis, free_port
+
+# What `python -m bench` runs for the report (bench/README.md).
+REPORT_RUNS = [
+    ["throughput", "--products", "2000", "--runs", "3"],
+    ["claim", "--linked", "1000000", "--claims", "20"],
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -205,6 +212,16 @@ def _summary(name: str, phases: list[Phase], products: int) -> None:
         f" = {1000 / statistics.median(cpu):.0f} obs per worker-CPU-second"
         f" (min {min(cpu):.2f}, max {max(cpu):.2f})"
     )
+    median_rate = statistics.median(rates)
+    per_cpu_second = 1000 / statistics.median(cpu)
+    figure(f"{name}: observations/s (median of {len(rates)})", median_rate, "obs/s")
+    figure(
+        f"{name}: observations per worker-CPU-second",
+        per_cpu_second,
+        "obs/s",
+        target=">= 300 per worker process",
+        met=per_cpu_second >= 300,
+    )
 
 
 def _one_throughput_run(
@@ -332,6 +349,7 @@ def claim(linked: int, claims: int, batch: int, redis_url: str) -> None:
             f"claim {batch} of {linked}: p50 {statistics.median(times):.1f} ms, "
             f"p95 {p95:.1f} ms, min {times[0]:.1f}, max {times[-1]:.1f} ({claims} claims)"
         )
+        figure(f"claim {batch} due of {linked:,} linked: p95", p95 / 1000, "s", target="O(due)")
 
 
 def _explain(batch: int) -> None:

@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 from app.shopify.graphql.client import AdminClient
 from app.shopify.graphql.operations import VariantPrice, bulk_update_prices
 from app.shopify.graphql.throttle import CostThrottle
+from bench.report import figure
 from bench.support import bench_redis
 from simulators.shopify.graphql import register_admin_api
 
@@ -142,6 +143,18 @@ def main() -> None:
         result = run(args.variants, args.per_product, args.workers, redis_url)
     for name, value in result.items():
         print(f"{name:40} {value}")
+    utilisation = result["utilisation_of_restore_rate"]
+    figure(
+        "restore rate used (steady state)",
+        utilisation,
+        "ratio",
+        target=">= 0.9",
+        met=utilisation >= 0.9,
+    )
+    lost = result["variants_not_at_new_price"]
+    figure("variants not at their new price", lost, "variants", target="0", met=lost == 0)
+    figure("THROTTLED answers", result["throttled"], "answers")
+    figure("wall time", result["wall_seconds"], "s")
 
 
 if __name__ == "__main__":
