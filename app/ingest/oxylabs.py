@@ -25,6 +25,7 @@ from app.ingest.oxylabs_errors import (
     ThrottledError,
     error_for_status,
 )
+from app.observability import metrics
 
 MAX_BATCH = 5000
 # A server asking for a longer pause than this is more likely broken than right.
@@ -123,6 +124,7 @@ class OxylabsClient:
         results = body.get("results")
         if not isinstance(results, list) or not results or not isinstance(results[0], dict):
             raise MalformedResponseError(f"Oxylabs realtime answer has no result for {asin}")
+        _count_billed("realtime", results[0])
         return results[0]
 
     def submit_batch(
@@ -163,6 +165,7 @@ class OxylabsClient:
         body = _json_object(response)
         results = body.get("results")
         if isinstance(results, list) and results and isinstance(results[0], dict):
+            _count_billed("push_pull", results[0])
             return results[0]
         job = body.get("job")
         if isinstance(job, dict) and job.get("status") == JobStatus.FAULTED:
@@ -217,6 +220,13 @@ class OxylabsClient:
         if isinstance(error, ThrottledError) and error.retry_after is not None:
             return max(min(error.retry_after, MAX_HONOURED_WAIT), jitter)
         return jitter
+
+
+def _count_billed(endpoint: str, result: Mapping[str, Any]) -> None:
+    """Oxylabs bills a result whose status is 2xx or 4xx (a dead ASIN's 404 too), not 5xx/6xx."""
+    status = result.get("status_code")
+    if not isinstance(status, int) or status < 500:
+        metrics.oxylabs_billed(endpoint)
 
 
 def _failure(response: requests.Response) -> ProviderError:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import requests
 
+from app.observability import metrics
 from app.shopify.graphql.documents import Document
 from app.shopify.graphql.errors import (
     ShopifyAuthError,
@@ -127,6 +128,7 @@ class AdminClient:
             self._settle(held, 0.0, None)
             if response.status_code == 429:
                 self.stats.throttled += 1
+                metrics.shopify_throttled(doc.name, "http_429")
                 self.sleep(_retry_after(response))
             return f"http {response.status_code}"
         return self._answer(doc, response, held)
@@ -149,9 +151,14 @@ class AdminClient:
         status = ThrottleStatus.from_json(cost_info.get("throttleStatus"))
         actual = cost_info.get("actualQueryCost")
         self._settle(held, float(actual or 0), status)
+        if status is not None:
+            metrics.shopify_answered(
+                doc.name, float(actual or 0), status.currently_available, status.maximum_available
+            )
         errors = payload.get("errors") or []
         if any(_code(e) == "THROTTLED" for e in errors):
             self.stats.throttled += 1
+            metrics.shopify_throttled(doc.name, "graphql")
             return "throttled"
         if errors:
             raise ShopifyQueryError(self.shop, f"{doc.name}: {_messages(errors)}", detail=errors)
