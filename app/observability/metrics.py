@@ -25,6 +25,10 @@ from datetime import datetime
 
 from prometheus_client import Counter, Gauge, Histogram, values
 
+from app.ingest import oxylabs_errors
+from app.ingest.observation import QuarantineReason
+from app.shopify.graphql.documents import COST_HINTS
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _identity: dict[str, str | None] = {"slot": None}
 
@@ -143,10 +147,12 @@ def scrape_trusted() -> None:
     SCRAPE_RESULTS.labels("trusted", "").inc()
 
 
+_QUARANTINE_REASONS = frozenset(reason.value for reason in QuarantineReason)
+
+
 def scrape_quarantined(reason: str | None) -> None:
-    """``reason`` is the quarantine reason's code (the text before any ':' detail)."""
-    code = (reason or "unknown").split(":", 1)[0].strip()[:64] or "unknown"
-    SCRAPE_RESULTS.labels("quarantined", code).inc()
+    """``reason`` is a `QuarantineReason` value; anything else counts as ``other``."""
+    SCRAPE_RESULTS.labels("quarantined", reason if reason in _QUARANTINE_REASONS else "other").inc()
 
 
 def scrape_failed(error: BaseException) -> None:
@@ -188,3 +194,34 @@ def reconciliation_drift(variants: int = 1) -> None:
 def unrecognised_text(field: str) -> None:
     """``field`` is ``stock`` or ``delivery``."""
     UNRECOGNISED_TEXTS.labels(field).inc()
+
+
+def _initialise_known_series() -> None:
+    """Every label value known in advance starts at 0, so that a family and each of its series
+    are there before the first event, and rate() sees the first increase (Prometheus'
+    instrumentation practice: "avoid missing metrics")."""
+    SCRAPE_RESULTS.labels("trusted", "")
+    for reason in sorted(_QUARANTINE_REASONS):
+        SCRAPE_RESULTS.labels("quarantined", reason)
+    for error in _provider_errors(oxylabs_errors.ProviderError):
+        SCRAPE_RESULTS.labels("failed", error.__name__)
+    for endpoint in ("realtime", "push_pull"):
+        OXYLABS_RESULTS_BILLED.labels(endpoint)
+    for operation in sorted(COST_HINTS):
+        SHOPIFY_COST_POINTS.labels(operation)
+        for kind in ("graphql", "http_429"):
+            SHOPIFY_THROTTLED.labels(operation, kind)
+    for outcome in ("pushed", "failed"):
+        PRICE_PUSHES.labels(outcome)
+    for field in ("stock", "delivery"):
+        UNRECOGNISED_TEXTS.labels(field)
+
+
+def _provider_errors(base: type[Exception]) -> list[type[Exception]]:
+    found = [base]
+    for sub in base.__subclasses__():
+        found += _provider_errors(sub)
+    return found
+
+
+_initialise_known_series()

@@ -54,7 +54,9 @@ print(json.dumps({
     "jobs": sample("pricebridge_job_duration_seconds_count", outcome="succeeded"),
     "trusted": sample("pricebridge_scrape_results_total", outcome="trusted"),
     "failed": sample("pricebridge_scrape_results_total", reason="TimeoutError"),
-    "throttled": sample("pricebridge_shopify_throttled_total", kind="graphql"),
+    "throttled": sample(
+        "pricebridge_shopify_throttled_total", operation="ProductVariantsBulkUpdate", kind="graphql"
+    ),
     "sockets_before": before,
     "sockets_after": sample("pricebridge_websockets_open"),
     "files": sorted(os.listdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])),
