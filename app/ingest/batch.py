@@ -40,6 +40,7 @@ from app.ingest.record import (
     stored,
 )
 from app.models import Observation, Product, ScrapeJob
+from app.observability import metrics
 
 COLLECT_CHUNK = 200
 #: Results fetched at once: each waits on the provider, not on this process.
@@ -57,9 +58,11 @@ def submit_products(product_ids: Sequence[int], provider: Provider, now: datetim
     try:
         tickets = provider.submit(queries)
     except PermanentError as error:
+        metrics.scrape_failed(error, len(products))
         _refuse(products, error, now)
         return 0
-    except RetryableError:
+    except RetryableError as error:
+        metrics.scrape_failed(error, len(products))
         db.session.rollback()
         raise
     db.session.add_all(
@@ -186,6 +189,7 @@ def _fetch_all(
         try:
             return provider.collect(ask[0], ask[1], received_at=now)
         except ProviderError as error:
+            metrics.scrape_failed(error)
             return error
 
     if len(asks) <= 1:

@@ -16,7 +16,9 @@ from app.ingest.asin import Listing
 from app.ingest.observation import Observation as Reading
 from app.ingest.policy import PollState, next_poll_at
 from app.ingest.provider import ListingQuery, Poll, ProviderError
+from app.ingest.unrecognised import unrecognised_texts
 from app.models import Observation, Product, Shop
+from app.observability import metrics
 from app.price_changes.propose import on_observations
 from app.realtime.events import publish_event, publish_events
 
@@ -87,6 +89,8 @@ def record_poll(product: Product, poll: Poll, now: datetime) -> tuple[Observatio
     reading = poll.observation
     row = observation_row(product, reading, poll.raw)
     db.session.add(row)
+    for field in unrecognised_texts(reading, poll.raw):
+        metrics.unrecognised_text(field)
     product.last_polled_at = now
     if reading.quarantined:
         product.failed_polls = (product.failed_polls or 0) + 1
@@ -143,6 +147,10 @@ def announce(items: Sequence[Stored]) -> None:
     by_shop: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for item in items:
         by_shop.setdefault(item.shop_id, []).append(("observation", item.payload))
+        if item.trusted:
+            metrics.scrape_trusted()
+        else:
+            metrics.scrape_quarantined(item.payload["quarantine_reason"])
     for shop_id, events in by_shop.items():
         publish_events(shop_id, events)
     notify_pricing([(item.product_id, item.observation_id) for item in items if item.trusted])

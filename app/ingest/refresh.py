@@ -23,6 +23,7 @@ from app.ingest.record import (
     stored,
 )
 from app.models import Product, Shop
+from app.observability import metrics
 from app.realtime.events import publish_event
 
 
@@ -63,9 +64,11 @@ def refresh_product(product_id: int, provider: Provider, now: datetime) -> Refre
     try:
         poll = provider.poll_now(query, received_at=now)
     except PermanentError as error:
+        metrics.scrape_failed(error)
         _refused(product_id, error, now)
         return RefreshOutcome.NEEDS_PERSON
-    except RetryableError:
+    except RetryableError as error:
+        metrics.scrape_failed(error)
         _refund(shop_id, now)
         raise
     return _store(product_id, poll, now)

@@ -155,8 +155,9 @@ def scrape_quarantined(reason: str | None) -> None:
     SCRAPE_RESULTS.labels("quarantined", reason if reason in _QUARANTINE_REASONS else "other").inc()
 
 
-def scrape_failed(error: BaseException) -> None:
-    SCRAPE_RESULTS.labels("failed", type(error).__name__).inc()
+def scrape_failed(error: BaseException, polls: int = 1) -> None:
+    """``polls`` that ended in ``error`` (a refused batch fails all of its listings)."""
+    SCRAPE_RESULTS.labels("failed", type(error).__name__).inc(polls)
 
 
 def oxylabs_billed(endpoint: str, results: int = 1) -> None:

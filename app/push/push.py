@@ -19,6 +19,7 @@ from app.broker import current_broker
 from app.extensions import db
 from app.models import Observation, PriceChange, Product, Shop
 from app.models.types import utcnow
+from app.observability import metrics
 from app.price_changes.ledger import commit_and_publish, move
 from app.price_changes.quote import latest_observation
 from app.price_changes.state import AUTO_ACTOR, ChangeState, is_pushable, is_stale
@@ -180,6 +181,10 @@ def confirm(
     product.shopify_price = confirmed
     product.shopify_price_at = now
     product.price_drift_at = None
+    observation = (
+        db.session.get(Observation, change.observation_id) if change.observation_id else None
+    )
+    metrics.price_pushed(observation.observed_at if observation else None, now)
 
 
 def _fail(
@@ -189,6 +194,7 @@ def _fail(
     change.error = str(error.get("message", error))
     move(change, S.FAILED, actor=AUTO_ACTOR, now=now, detail={"error": error})
     report.failed += 1
+    metrics.price_push_failed()
 
 
 def _after_error(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import PriceChange, Product, Shop
 from app.models.types import utcnow
+from app.observability import metrics
 from app.price_changes.ledger import commit_and_publish
 from app.price_changes.state import ChangeState
 from app.push.push import MAX_ATTEMPTS, Claimed, PushReport, _fail, confirm, send
@@ -150,6 +151,7 @@ def _flag_drift(
         product.shopify_price = current
         product.shopify_price_at = now
     db.session.commit()
+    metrics.reconciliation_drift(len(events))
     for data in events.values():
         publish_event(shop.id, "product", data)
     return len(events)
