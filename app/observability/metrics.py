@@ -19,8 +19,6 @@ work horse per job; the horses of one worker never overlap, so they share one fi
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from prometheus_client import Counter, Gauge, Histogram, values
@@ -114,7 +112,7 @@ RECONCILIATION_DRIFT = Counter(
 )
 WEBSOCKETS_OPEN = Gauge(
     "pricebridge_websockets_open",
-    "Dashboard websockets open now.",
+    "Dashboard websockets open now (app/realtime/hub.py opens and releases them).",
     multiprocess_mode="livesum",
 )
 UNRECOGNISED_TEXTS = Counter(
@@ -131,16 +129,6 @@ def job_finished(job: str, succeeded: bool, seconds: float) -> None:
 
 def scheduler_task_ran(task: str, seconds: float) -> None:
     SCHEDULER_TASK_DURATION.labels(task).observe(seconds)
-
-
-@contextmanager
-def websocket_open() -> Iterator[None]:
-    """Count a websocket as open for the duration of the block."""
-    WEBSOCKETS_OPEN.inc()
-    try:
-        yield
-    finally:
-        WEBSOCKETS_OPEN.dec()
 
 
 def scrape_trusted() -> None:

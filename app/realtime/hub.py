@@ -18,6 +18,7 @@ from typing import Protocol
 from flask import Flask, current_app
 
 from app.config import RealtimeSettings
+from app.observability import metrics
 from app.realtime.events import Event, decode_event
 from app.realtime.mailbox import Mailbox
 from app.realtime.protocol import CloseCode, text_frame
@@ -64,6 +65,7 @@ class Hub:
                 return None
             mailbox = Mailbox(self.settings.queue_size)
             self._mailboxes.add(mailbox)
+            metrics.WEBSOCKETS_OPEN.inc()
             start = not self._started
             self._started = True
         if start:
@@ -80,6 +82,8 @@ class Hub:
 
     def release(self, mailbox: Mailbox) -> None:
         with self._lock:
+            if mailbox in self._mailboxes:
+                metrics.WEBSOCKETS_OPEN.dec()
             self._mailboxes.discard(mailbox)
             if mailbox.shop_id is not None:
                 boxes = self._by_shop.get(mailbox.shop_id)

@@ -26,6 +26,7 @@ from app.models.types import utcnow
 from app.price_changes.propose import on_observation
 from app.push import jobs
 from app.push.reconcile import reconcile_shop
+from app.realtime.hub import current_hub
 from simulators.oxylabs import ManualClock, SimulatorConfig, create_app
 from tests.integration.conftest import T0, LiveShopify, linked_shop
 from tests.integration.factories import make_observation
@@ -165,3 +166,18 @@ def test_every_family_is_there_and_the_counted_ones_moved_after_a_short_run(
     for name, labels, _value in after:
         assert "shop" not in labels, name
         assert not any(shop.domain in value for value in labels.values()), name
+
+
+def test_open_websockets_are_counted_while_they_are_open(app: Flask) -> None:
+    def sockets() -> float:
+        return total(scrape(app), "pricebridge_websockets_open", ())
+
+    hub = current_hub()
+    before = sockets()
+    mailbox = hub.open()
+    assert mailbox is not None
+    try:
+        assert sockets() == before + 1
+    finally:
+        hub.release(mailbox)
+    assert sockets() == before
