@@ -52,8 +52,8 @@ worker_connections = threads + 1000
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
-# The app logs each request itself, in the same ECS JSON as every other line
-# (app/observability/logging.py); gunicorn's own lines use that formatter too.
+# The app logs each request itself (path only, no query string), in the same ECS JSON as every
+# other line (app/observability/logging.py); gunicorn's own lines use that formatter too.
 accesslog = None
 if os.environ.get("LOG_FORMAT", "json") == "json":
     logconfig_dict = {
@@ -67,7 +67,15 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
                 "stream": "ext://sys.stderr",
             }
         },
-        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["ecs"], "propagate": False}},
+        # gunicorn merges this over its defaults, replacing whole keys: root must be named.
+        # The app adds its own root handler (create_app); gunicorn's must not double it.
+        "root": {"level": "WARNING", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["ecs"], "propagate": False},
+            # A log config turns gunicorn's access log on, in a format that carries the query
+            # string (and so an embedded page's id_token): never emitted.
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        },
     }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.ingest.normalize_fields import mappings, new_offer_row
 from app.ingest.observation import Availability, Observation
 
 
@@ -36,10 +37,11 @@ def _promises_delivery(raw: Mapping[str, Any]) -> bool:
     content = raw.get("content")
     if not isinstance(content, Mapping):
         return False
+    # The texts the normaliser reads: the new offer's, then the page's (normalize_fields).
     entries = _as_list(content.get("delivery"))
-    for row in _as_list(content.get("buybox")):
-        if isinstance(row, Mapping):
-            entries += _as_list(row.get("delivery_details"))
+    new_row = new_offer_row(mappings(content.get("buybox")))
+    if new_row is not None:
+        entries += _as_list(new_row.get("delivery_details"))
     return any(
         _has_text(entry.get("date") if isinstance(entry, Mapping) else entry) for entry in entries
     )
