@@ -190,6 +190,10 @@ def disconnects(clients: int, total: int, rate: float) -> None:
         print(report)
 
 
+# What `python -m bench` runs for the report (bench/README.md).
+REPORT_RUNS = [["latency"], ["api"], ["disconnects"]]
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench.realtime.run")
     sub = parser.add_subparsers(dest="what", required=True)
