@@ -73,7 +73,7 @@ class AppWorker(Worker):
         return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
-        with self.app.app_context(), bound(job_id=job.id):
+        with self.app.app_context(), bound(job_id=job.id, event=job.func_name):
             if self._is_horse:
                 # A forked child must not share the parent's pooled sockets.
                 db.engine.dispose(close=False)

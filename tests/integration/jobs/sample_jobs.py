@@ -17,6 +17,7 @@ def record_context(key: str) -> dict[str, str]:
         "app": current_app.name,
         "api_version": current_settings().shopify_api_version,
         "job_id": log_context().get("job_id", ""),
+        "event": log_context().get("event", ""),
     }
 
 

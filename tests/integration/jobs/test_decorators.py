@@ -43,6 +43,7 @@ def test_a_job_runs_in_the_app_context_with_its_id_in_the_logs(app: Flask) -> No
         "app": "app",
         "api_version": "2026-10",
         "job_id": "sample-b",
+        "event": "tests.integration.jobs.sample_jobs.record_context",
     }
 
 
