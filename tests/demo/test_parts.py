@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from app.jobs.scheduler import LOCK_KEY
 from app.realtime.events import channel
 from demo import processes, readiness, runs, stores
 from demo.console import EventLines, events_pattern, log_line
-from tests.demo.launch import left_in_groups
+from tests.demo.launch import ROOT, left_in_groups
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -225,3 +226,24 @@ def test_a_child_that_exits_is_reported_with_its_log(tmp_path: Path) -> None:
         children.check_alive()
     assert "Address in use" in (tmp_path / "web.log").read_text()
     children.stop()
+
+
+def test_a_refusal_loads_nothing_but_the_standard_library(tmp_path: Path) -> None:
+    """A second `make demo` answers before Flask, SQLAlchemy, Redis or the app are imported."""
+    held = runs.claim(tmp_path)
+    held.announce(status="running", url="http://127.0.0.1:5555/store/demo/apps/k")
+    heavy = ("app", "flask", "sqlalchemy", "redis", "rq", "psycopg", "psutil")
+    code = (
+        "import sys; from demo.launcher import main; status = main(); "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules)); sys.exit(status)"
+    )
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path)}
+    env.pop("PORT", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    held.release()
+    assert done.returncode == 1
+    assert done.stdout.strip() == "[]"
+    assert f"already running here (PID {os.getpid()})" in done.stderr
