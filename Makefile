@@ -24,11 +24,14 @@ WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/vite.config.ts web/
 
 $(WEB_STAMP): web/package-lock.json web/package.json
 	@command -v npm >/dev/null || { echo "npm (Node.js 20.19+) is required to build the dashboard in web/" >&2; exit 1; }
-	cd web && npm ci --no-audit --no-fund
+	@echo "installing the dashboard's packages (web/, npm ci)"
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Quiet unless something is wrong: make demo's console is the banner and the demo's events.
 $(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES)
-	cd web && npm run build
+	@echo "building the dashboard (web/, vite build)"
+	@cd web && npm run --silent build -- --logLevel warn
 
 web: $(WEB_BUILD)
 
@@ -41,7 +44,8 @@ chromium:
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@echo "installing the pinned Python requirements into $(VENV)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
 install: $(STAMP)

@@ -146,8 +146,13 @@ def log_line(process: str, line: str) -> str | None:
             record = json.loads(text)
         except json.JSONDecodeError:
             return None
-        if isinstance(record, dict) and record.get("level") in _ERROR_LEVELS:
-            return f"error        {process}: {record.get('msg', '')}"[:200]
+        if not isinstance(record, dict):
+            return None
+        # The app logs ECS JSON ("log.level", "message"); gunicorn's access log its own.
+        level = str(record.get("log.level") or record.get("level") or "").upper()
+        if level in _ERROR_LEVELS:
+            message = record.get("message") or record.get("msg") or ""
+            return f"error        {process}: {message}"[:200]
         return None
     if text.startswith("Traceback (most recent call last)"):
         return f"error        {process}: a traceback (see logs/{process}.log)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 import os
 import signal
 import socket
@@ -18,6 +19,7 @@ import pytest
 from redis import Redis
 
 from app.jobs.scheduler import LOCK_KEY
+from app.observability.logging import EcsFormatter
 from app.realtime.events import channel
 from demo import processes, readiness, runs, stores
 from demo.console import EventLines, events_pattern, log_line
@@ -151,10 +153,13 @@ def test_price_changes_pushes_and_errors_get_one_line_each() -> None:
 
 
 def test_only_error_lines_of_a_log_reach_the_console() -> None:
-    info = json.dumps({"level": "INFO", "msg": "Job OK"})
-    error = json.dumps({"level": "ERROR", "msg": "push failed"})
-    assert log_line("worker", info) is None
-    assert log_line("worker", error) == "error        worker: push failed"
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "push failed", None, None)
+    assert log_line("worker", EcsFormatter().format(record)) == "error        worker: push failed"
+    ecs = ({"log.level": "info", "message": "OK"}, {"log.level": "error", "message": "push failed"})
+    gunicorn = ({"level": "INFO", "msg": "OK"}, {"level": "ERROR", "msg": "push failed"})
+    for info, error in (ecs, gunicorn):
+        assert log_line("worker", json.dumps(info)) is None
+        assert log_line("worker", json.dumps(error)) == "error        worker: push failed"
     assert log_line("web", "Traceback (most recent call last):") == (
         "error        web: a traceback (see logs/web.log)"
     )
