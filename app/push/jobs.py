@@ -7,22 +7,36 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 
+from app.broker import current_broker
 from app.extensions import db
 from app.jobs.decorators import job
+from app.jobs.liveness import job_alive
 from app.models import PriceChange, Shop
 from app.price_changes.jobs import sync_shop_currency
 from app.price_changes.state import ChangeState
 from app.push import push, reconcile, stock
 
 # An approved change waiting this long was missed by its push job (enqueued while a job for
-# the shop was finishing): the sweep enqueues the shop again.
-SWEEP_AFTER = timedelta(seconds=30)
+# the shop was finishing, or lost with Redis): the sweep enqueues the shop again. Enqueueing
+# is a no-op while the shop's push job waits or runs, so a short delay costs nothing.
+SWEEP_AFTER = timedelta(seconds=10)
 
 
-@job("push", timeout=600, retry_intervals=(5, 30, 120), job_id=lambda shop_id: f"push-{shop_id}")
+def push_job_id(shop_id: int) -> str:
+    return f"push-{shop_id}"
+
+
+@job("push", timeout=600, retry_intervals=(5, 30, 120), job_id=push_job_id)
 def push_shop_changes(shop_id: int) -> dict[str, int]:
     report = push.push_shop(shop_id)
     return vars(report)
+
+
+def push_in_flight(shop_id: int) -> bool:
+    """True while the shop's push job waits or runs with a current heartbeat (a write may be
+    in flight); False once it finished, failed for good, or died with its worker."""
+    spec = push_shop_changes.spec
+    return job_alive(current_broker().redis, spec.queue, push_job_id(shop_id))
 
 
 @job(
@@ -32,7 +46,7 @@ def push_shop_changes(shop_id: int) -> dict[str, int]:
     job_id=lambda shop_id: f"recover-pushing-{shop_id}",
 )
 def recover_pushing(shop_id: int) -> dict[str, int]:
-    return vars(reconcile.recover_pushing(shop_id))
+    return vars(reconcile.recover_pushing(shop_id, in_flight=push_in_flight))
 
 
 @job("default", timeout=1800, retry_intervals=(60,), job_id=lambda shop_id: f"reconcile-{shop_id}")
@@ -76,8 +90,9 @@ def enqueue_missed_pushes(now: datetime) -> int:
 
 
 def enqueue_recoveries(now: datetime) -> int:
-    """Periodic: installed shops with pushes abandoned past the lease get a recovery job."""
-    shops = reconcile.abandoned_shops(now)
+    """Periodic: installed shops with pushes abandoned by a push job that is no longer alive
+    (or past the lease) get a recovery job."""
+    shops = reconcile.abandoned_shops(now, push_in_flight)
     db.session.rollback()
     for shop_id in shops:
         recover_pushing.enqueue(shop_id)

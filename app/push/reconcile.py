@@ -1,18 +1,23 @@
 """Reading Shopify's prices back: finishing abandoned pushes, and flagging drift.
 
-A change left in ``pushing`` longer than ``PUSH_LEASE`` lost its worker (killed, timed out).
-Its variant's price is read back: equal to the proposed price means the write landed
-(``pushed``, no second call); otherwise it is sent again with the same idempotency key. The
-lease is longer than any HTTP attempt can live, so a write still in flight is never doubled.
+A change left in ``pushing`` lost its worker (killed, timed out, its Redis or PostgreSQL
+restarted) when no push job of its shop is alive any more (``in_flight`` says so: the caller
+asks RQ, judged by the job's heartbeat) and ``RECOVERY_GRACE`` has passed, or in any case
+after ``PUSH_LEASE``. Its variant's price is read back: equal to the proposed price means the
+write landed (``pushed``, no second call); otherwise it is sent again with the same
+idempotency key. While the shop's push job is alive a write may be in flight, so only the
+lease, longer than any HTTP attempt can live, lets a reconciler touch its changes: a write is
+never doubled.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import PriceChange, Product, Shop
@@ -28,35 +33,46 @@ from app.shopify.graphql.shop_client import admin_client
 
 S = ChangeState
 PUSH_LEASE = timedelta(minutes=5)
+# A pushing change this old whose shop has no live push job was abandoned. It only keeps a
+# change claimed a moment ago, in a transaction racing the check, from being taken.
+RECOVERY_GRACE = timedelta(seconds=10)
 BATCH = 250
 
+InFlight = Callable[[int], bool]
 
-def abandoned_shops(now: datetime) -> list[int]:
-    """Installed shops with a change stuck in pushing past the lease (for the periodic task)."""
-    cutoff = now - PUSH_LEASE
-    return list(
-        db.session.scalars(
-            select(PriceChange.shop_id)
-            .join(Shop, Shop.id == PriceChange.shop_id)
-            .where(
-                Shop.installed_at.is_not(None),
-                Shop.uninstalled_at.is_(None),
-                PriceChange.state == S.PUSHING.value,
-                PriceChange.updated_at < cutoff,
-            )
-            .distinct()
+
+def _nothing_in_flight(shop_id: int) -> bool:
+    return False
+
+
+def abandoned_shops(now: datetime, in_flight: InFlight = _nothing_in_flight) -> list[int]:
+    """Installed shops with a change left in pushing by a push that is no longer alive (or
+    past the lease), for the periodic task; `in_flight(shop_id)` is True while the shop's
+    push job is alive."""
+    rows = db.session.execute(
+        select(PriceChange.shop_id, func.min(PriceChange.updated_at))
+        .join(Shop, Shop.id == PriceChange.shop_id)
+        .where(
+            Shop.installed_at.is_not(None),
+            Shop.uninstalled_at.is_(None),
+            PriceChange.state == S.PUSHING.value,
+            PriceChange.updated_at < now - RECOVERY_GRACE,
         )
-    )
+        .group_by(PriceChange.shop_id)
+    ).all()
+    return [
+        shop_id for shop_id, oldest in rows if oldest < now - PUSH_LEASE or not in_flight(shop_id)
+    ]
 
 
-def _claim_abandoned(shop_id: int, now: datetime) -> list[Claimed]:
+def _claim_abandoned(shop_id: int, now: datetime, cutoff: datetime) -> list[Claimed]:
     rows = db.session.execute(
         select(PriceChange, Product)
         .join(Product, Product.id == PriceChange.product_id)
         .where(
             PriceChange.shop_id == shop_id,
             PriceChange.state == S.PUSHING.value,
-            PriceChange.updated_at < now - PUSH_LEASE,
+            PriceChange.updated_at < cutoff,
         )
         .order_by(PriceChange.id)
         .limit(BATCH)
@@ -69,15 +85,21 @@ def _claim_abandoned(shop_id: int, now: datetime) -> list[Claimed]:
     return [(change, product) for change, product in rows]
 
 
-def recover_pushing(shop_id: int, *, now: datetime | None = None) -> PushReport:
-    """Finish every abandoned push of the shop exactly once (``now`` decides the lease)."""
+def recover_pushing(
+    shop_id: int, *, now: datetime | None = None, in_flight: InFlight = _nothing_in_flight
+) -> PushReport:
+    """Finish every abandoned push of the shop exactly once (``now`` decides the lease).
+
+    While `in_flight(shop_id)` (the shop's push job is alive) only changes past the lease are
+    taken; otherwise every change pushing for longer than ``RECOVERY_GRACE``."""
     report = PushReport()
     shop = db.session.get(Shop, shop_id)
     if shop is None:
         return report
     moment = now or utcnow()
+    cutoff = moment - (PUSH_LEASE if in_flight(shop_id) else RECOVERY_GRACE)
     client = admin_client(shop)
-    while claimed := _claim_abandoned(shop_id, moment):
+    while claimed := _claim_abandoned(shop_id, moment, cutoff):
         gids = [product.shopify_variant_gid for _change, product in claimed]
         try:
             prices = read_variant_prices(client, gids)
