@@ -15,7 +15,11 @@ from flask import Flask
 F = TypeVar("F", bound=Callable[..., Any])
 OPERATION_ATTRIBUTE = "__openapi_operation__"
 _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
-_CONVERTER_TYPES = {"int": {"type": "integer"}, "string": {"type": "string"}}
+# `<int:...>` is a BIGINT row id (app.api.query.RowIdConverter): a larger one matches no route.
+_CONVERTER_TYPES = {
+    "int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+    "string": {"type": "string"},
+}
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -88,13 +92,13 @@ def _operation_object(spec: Mapping[str, Any], rule: str) -> dict[str, Any]:
             entry["content"] = {"application/json": {"schema": schema}}
         responses[str(status)] = entry
     if not spec["public"]:
-        responses.setdefault(
-            "401",
-            {
-                "description": "Missing or invalid session token",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}},
-            },
-        )
+        responses.setdefault("401", _error("Missing or invalid session token"))
+    if spec["request"] is not None:
+        # app.api.body.json_body: every JSON route answers these before it reads a field.
+        responses.setdefault("400", _error("The body is not a JSON object (invalid_json)"))
+        responses.setdefault("415", _error("The body is not sent as application/json"))
+    # app.api.errors.unavailable: PostgreSQL or Redis unreachable, with Retry-After.
+    responses.setdefault("503", _error("A dependency is unavailable; retry after Retry-After"))
     result: dict[str, Any] = {
         "summary": spec["summary"],
         "tags": spec["tags"],
@@ -109,6 +113,10 @@ def _operation_object(spec: Mapping[str, Any], rule: str) -> dict[str, Any]:
     if not spec["public"]:
         result["security"] = [{"sessionToken": []}]
     return result
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
 
 
 def build_document(app: Flask, prefix: str = "/api") -> dict[str, Any]:

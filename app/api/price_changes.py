@@ -49,7 +49,11 @@ _PARAMETERS = [
     query_parameter(
         "state", "only changes in this state", {"type": "string", "enum": list(CHANGE_STATES)}
     ),
-    query_parameter("product_id", "only this product's changes", {"type": "integer"}),
+    query_parameter(
+        "product_id",
+        "only this product's changes",
+        {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX},
+    ),
 ]
 
 

@@ -5,7 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 MONEY: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}
-DECIMAL: dict[str, Any] = {"type": ["string", "number"]}
+
+
+def decimal_schema(whole_digits: int, decimals: int, maximum: int | None = None) -> dict[str, Any]:
+    """A decimal setting as app.price_changes.settings accepts it: a plain decimal string (no
+    sign, no exponent) that its NUMERIC column stores exactly, or a whole JSON number; at most
+    `maximum` when the pricing rules bound it (app.pricing.rules)."""
+    if maximum is None:
+        text = rf"^[0-9]{{1,{whole_digits}}}(\.[0-9]{{1,{decimals}}})?$"
+        top = 10**whole_digits - 1
+    else:
+        below = rf"[0-9]{{1,{len(str(maximum)) - 1}}}(\.[0-9]{{1,{decimals}}})?"
+        text = rf"^({below}|{maximum}(\.0{{1,{decimals}}})?)$"
+        top = maximum
+    return {
+        "oneOf": [
+            {"type": "string", "pattern": text},
+            {"type": "integer", "minimum": 0, "maximum": top},
+        ]
+    }
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"oneOf": [*schema["oneOf"], {"type": "null"}]}
+
+
+# NUMERIC(7,2) percentages and NUMERIC(12,2) money (app.models.types).
+PERCENT_1000 = decimal_schema(5, 2, maximum=1000)
+PERCENT_100 = decimal_schema(5, 2, maximum=100)
+AMOUNT = decimal_schema(10, 2)
+BULK_STATES = ("proposed", "failed")
 
 SETTINGS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -33,12 +62,12 @@ SETTINGS_PATCH_REQUEST: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "markup_percent": DECIMAL,
-        "fixed_addon": DECIMAL,
+        "markup_percent": PERCENT_1000,
+        "fixed_addon": AMOUNT,
         "rounding": {"enum": ["none", "99", "95", "whole"]},
         "compare_at_from_list_price": {"type": "boolean"},
-        "min_margin_percent": DECIMAL,
-        "auto_push_tolerance_percent": {"type": ["string", "number", "null"]},
+        "min_margin_percent": PERCENT_1000,
+        "auto_push_tolerance_percent": nullable(PERCENT_100),
         "out_of_stock_action": {"enum": ["none", "zero_inventory"]},
     },
 }
@@ -47,7 +76,7 @@ PRODUCT_PATCH_REQUEST: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "markup_override_percent": {"type": ["string", "number", "null"]},
+        "markup_override_percent": nullable(PERCENT_1000),
         "paused": {"type": "boolean"},
     },
 }
@@ -73,17 +102,40 @@ CHANGE_SCHEMA: dict[str, Any] = {
 }
 
 BULK_PUSH_REQUEST: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "product_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 5000},
-        "filter": {
+    "description": "Exactly one of product_ids and filter.",
+    "oneOf": [
+        {
             "type": "object",
+            "additionalProperties": False,
+            "required": ["product_ids"],
             "properties": {
-                "state": {"type": "array", "items": {"enum": ["proposed", "failed"]}},
+                "product_ids": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                    "minItems": 1,
+                    "maxItems": 5000,
+                },
             },
         },
-    },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["filter"],
+            "properties": {
+                "filter": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "state": {
+                            "type": "array",
+                            "items": {"enum": list(BULK_STATES)},
+                            "minItems": 1,
+                        },
+                    },
+                },
+            },
+        },
+    ],
 }
 
 BULK_PUSH_SCHEMA: dict[str, Any] = {

@@ -25,6 +25,7 @@ from app.api.products_schema import (
     products_json,
 )
 from app.api.query import (
+    MAX_LIMIT,
     decode_cursor,
     encode_cursor,
     page_limit,
@@ -79,7 +80,11 @@ def create_product() -> ResponseReturnValue:
     tags=["products"],
     parameters=[
         _ID,
-        query_parameter("history_limit", "1..100, default 20", {"type": "integer"}),
+        query_parameter(
+            "history_limit",
+            f"1..{MAX_LIMIT}, default 20",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        ),
         query_parameter("history_cursor", "opaque", {"type": "string"}),
     ],
     responses={200: HISTORY_SCHEMA, **_ERRORS},

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from app.api.picker import PICKED_SCHEMA
 from app.api.pricing_schema import PRICING_SUMMARY_SCHEMA
+from app.config_reader import ZIP_OR_POSTCODE_RE
+from app.ingest.asin import MARKETPLACES
+from app.ingest.link import PRODUCT_GID, VARIANT_GID
 from app.ingest.policy import Usage
 from app.models import Observation, Product
 from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
@@ -16,6 +20,11 @@ _TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 _DATE: dict[str, Any] = {"type": ["string", "null"], "format": "date"}
 _MONEY: dict[str, Any] = {"type": ["string", "null"], "description": "decimal string"}
 _TEXT: dict[str, Any] = {"type": ["string", "null"]}
+_AMAZON_URL = (
+    r"^https://www\.amazon\.("
+    + "|".join(re.escape(code) for code in sorted(MARKETPLACES))
+    + r")/dp/[A-Z0-9]{10}$"
+)
 
 LINK_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -23,14 +32,59 @@ LINK_SCHEMA: dict[str, Any] = {
     "description": "the variant as shopify_product_gid + shopify_variant_gid, or as picked",
     "properties": {
         "picked": PICKED_SCHEMA,
-        "shopify_variant_gid": {"type": "string", "pattern": "^gid://shopify/ProductVariant/"},
-        "shopify_product_gid": {"type": "string", "pattern": "^gid://shopify/Product/"},
-        "asin": {"type": "string", "description": "with marketplace; or give url"},
-        "marketplace": {"type": "string", "examples": ["com", "co.uk", "de"]},
-        "url": {"type": "string", "description": "an Amazon product URL (parsed, never fetched)"},
+        "shopify_variant_gid": {
+            "type": "string",
+            "pattern": VARIANT_GID.pattern,
+        },
+        "shopify_product_gid": {"type": "string", "pattern": PRODUCT_GID.pattern},
+        "asin": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9]{10}$",
+            "description": "with marketplace; or give url",
+        },
+        "marketplace": {"type": "string", "enum": sorted(MARKETPLACES)},
+        "url": {
+            "type": "string",
+            "pattern": _AMAZON_URL,
+            "description": "an Amazon product URL (parsed, never fetched)",
+        },
         "polling_tier": {"type": "string", "enum": ["hot", "normal", "cold"]},
-        "delivery_location": {"type": "string", "description": "ZIP or postcode"},
+        "delivery_location": {
+            "type": "string",
+            "pattern": ZIP_OR_POSTCODE_RE.pattern,
+            "description": "ZIP or postcode",
+        },
     },
+    "allOf": [
+        # The variant: both gids, or App Bridge's picker selection (app.api.picker).
+        {
+            "oneOf": [
+                {
+                    "required": ["shopify_variant_gid", "shopify_product_gid"],
+                    "not": {"required": ["picked"]},
+                },
+                {
+                    "required": ["picked"],
+                    "not": {
+                        "anyOf": [
+                            {"required": ["shopify_variant_gid"]},
+                            {"required": ["shopify_product_gid"]},
+                        ]
+                    },
+                },
+            ]
+        },
+        # The listing: {asin, marketplace} or {url}, never both (app.ingest.link).
+        {
+            "oneOf": [
+                {"required": ["asin", "marketplace"], "not": {"required": ["url"]}},
+                {
+                    "required": ["url"],
+                    "not": {"anyOf": [{"required": ["asin"]}, {"required": ["marketplace"]}]},
+                },
+            ]
+        },
+    ],
 }
 
 

@@ -12,7 +12,8 @@ from app.api.auth import current_session, session_required
 from app.api.body import json_body
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
-from app.api.pricing_schema import BULK_PUSH_REQUEST, BULK_PUSH_SCHEMA
+from app.api.pricing_schema import BULK_PUSH_REQUEST, BULK_PUSH_SCHEMA, BULK_STATES
+from app.api.query import BIGINT_MAX
 from app.models.types import utcnow
 from app.price_changes import approval
 from app.price_changes.ledger import change_json
@@ -48,11 +49,28 @@ def _bulk_selection(body: dict[str, Any]) -> tuple[list[int] | None, tuple[str, 
     if "product_ids" in body:
         ids = body["product_ids"]
         valid = isinstance(ids, list) and 0 < len(ids) <= approval.MAX_BULK
-        if not valid or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-            raise ApiError(422, "invalid_selection", "product_ids must be 1..5000 integers.")
-        return ids, ("proposed", "failed")
+        if not valid or not all(_is_row_id(i) for i in ids):
+            raise ApiError(
+                422, "invalid_selection", f"product_ids must be 1..5000 ids from 1 to {BIGINT_MAX}."
+            )
+        return [int(i) for i in ids], ("proposed", "failed")
     selection = body["filter"]
     states = selection.get("state", ["proposed"]) if isinstance(selection, dict) else None
-    if not isinstance(states, list) or not set(states) <= {"proposed", "failed"} or not states:
+    if (
+        not isinstance(selection, dict)
+        or set(selection) - {"state"}
+        or not isinstance(states, list)
+        or not states
+        # Each item a string first: a list or an object is unhashable in the set below.
+        or not all(isinstance(state, str) for state in states)
+        or not set(states) <= set(BULK_STATES)
+    ):
         raise ApiError(422, "invalid_selection", 'filter.state must list "proposed"/"failed".')
     return None, tuple(states)
+
+
+def _is_row_id(value: object) -> bool:
+    """1..2^63-1; JSON Schema counts 776825.0 as an integer, and so does this check."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= BIGINT_MAX

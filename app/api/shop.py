@@ -109,7 +109,7 @@ def patch_settings() -> ResponseReturnValue:
         rules, action = settings.parse_patch(shop, body)
     except SettingsError as error:
         raise invalid_setting(error) from None
-    if request.args.get("preview", "").lower() in ("1", "true", "yes"):
+    if _preview_flag():
         changes = settings.preview_rules(shop, rules)
         answer = settings.settings_json(shop)
         return jsonify(preview=True, settings=answer, changes=changes)
@@ -118,3 +118,14 @@ def patch_settings() -> ResponseReturnValue:
     if applied.repricing == "queued":
         return jsonify(preview=False, repricing="queued", settings=answer), 202
     return jsonify(preview=False, repricing="done", settings=answer, changes=applied.changes)
+
+
+def _preview_flag() -> bool:
+    """`?preview=true|false` (also 1/0, yes/no); anything else is 422, not a silent apply."""
+    raw = request.args.get("preview")
+    if raw is None:
+        return False
+    flag = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if raw.lower() not in flag:
+        raise ApiError(422, "invalid_preview", "preview must be true or false.")
+    return flag[raw.lower()]

@@ -59,16 +59,38 @@ def settings_json(shop: Shop) -> dict[str, Any]:
     }
 
 
-def _decimal(field: str, value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise SettingsError(field, f"must be a decimal string, got {value!r}")
+def _decimal(field: str, value: object, model: type[Shop | Product] = Shop) -> Decimal:
+    """`value` as a Decimal that `model`'s column for `field` stores exactly, else
+    SettingsError: preview and apply then agree, and PostgreSQL never refuses it."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON Schema's integer: 300.0 is 300
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        # A binary float (0.1) is not the decimal the merchant typed: send a string.
+        raise SettingsError(field, f'must be a decimal string such as "12.50", got {value!r}')
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise SettingsError(field, f"must be a decimal string, got {value!r}") from None
     if not amount.is_finite():
         raise SettingsError(field, f"must be finite, got {value!r}")
+    _check_storable(field, amount, model.__table__.c[field].type)
     return amount
+
+
+def _check_storable(field: str, amount: Decimal, column: Any) -> None:
+    """NUMERIC(precision, scale) holds at most precision - scale whole digits and `scale`
+    decimals; 1e-999999 has neither an exact nor a PostgreSQL-readable form there."""
+    precision, scale = column.precision, column.scale
+    limit = Decimal(10) ** (precision - scale)
+    _sign, _digits, exponent = amount.as_tuple()
+    if not -limit < amount < limit:
+        raise SettingsError(field, f"must be below {limit:,}, got {amount}")
+    if (
+        isinstance(exponent, int)
+        and exponent < -scale
+        and amount != amount.quantize(Decimal(1).scaleb(-scale))
+    ):
+        raise SettingsError(field, f"must have at most {scale} decimal places, got {amount}")
 
 
 def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]:
@@ -250,7 +272,7 @@ def update_product(
         )
     if "markup_override_percent" in body:
         raw = body["markup_override_percent"]
-        markup = None if raw is None else _decimal("markup_override_percent", raw)
+        markup = None if raw is None else _decimal("markup_override_percent", raw, Product)
         try:
             ProductOverrides(markup_percent=markup)
         except (TypeError, ValueError) as error:

@@ -152,3 +152,73 @@ def test_path_ids_of_2_63_or_more_are_404_on_every_route(app: Flask, client: Fla
     top = client.get(f"/api/price-changes/{2**63 - 1}", headers=auth(A))
     assert top.status_code == 404
     assert top.get_json()["error"]["code"] == "change_not_found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"product_ids": [2**63]},
+        {"product_ids": [1, 2**64]},
+        {"product_ids": [0]},
+        {"filter": {"state": [[]]}},
+        {"filter": {"state": [{}]}},
+        {"filter": {"state": ["proposed"], "extra": 1}},
+        {"filter": []},
+    ],
+    ids=["id-2^63", "id-2^64", "id-0", "state-list", "state-object", "unknown-key", "list"],
+)
+def test_bad_bulk_push_selections_are_422(client: FlaskClient, body: dict[str, Any]) -> None:
+    installed(A)
+    response = client.post("/api/push", json=body, headers=auth(A))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "invalid_selection"
+
+
+@pytest.mark.parametrize("preview", [False, True])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("fixed_addon", "10000000000"),
+        ("fixed_addon", "1e10"),
+        ("markup_percent", "1e-999999"),
+        ("min_margin_percent", "1e-999999"),
+        ("auto_push_tolerance_percent", "1e-999999"),
+        ("markup_percent", "100000"),
+    ],
+)
+def test_settings_the_columns_cannot_store_are_422_with_and_without_preview(
+    client: FlaskClient, field: str, value: str, preview: bool
+) -> None:
+    installed(A)
+    response = client.patch(
+        "/api/shop/settings",
+        query_string={"preview": "true"} if preview else {},
+        json={field: value},
+        headers=auth(A),
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert (error["code"], error["details"]) == ("invalid_setting", {"field": field})
+
+
+def test_the_largest_storable_addon_is_accepted(client: FlaskClient) -> None:
+    installed(A)
+    response = client.patch(
+        "/api/shop/settings", json={"fixed_addon": "9999999999.99"}, headers=auth(A)
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["settings"]["fixed_addon"] == "9999999999.99"
+
+
+def test_a_markup_override_the_column_cannot_store_is_422(client: FlaskClient) -> None:
+    shop = installed(A)
+    product = make_product(shop)
+    from app.extensions import db
+
+    db.session.commit()
+    response = client.patch(
+        f"/api/products/{product.id}",
+        json={"markup_override_percent": "1e-999999"},
+        headers=auth(A),
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
