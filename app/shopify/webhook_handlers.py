@@ -216,6 +216,12 @@ def _variant_gid(variant: Mapping[str, Any]) -> str:
     raise WebhookPayloadError(f"products/update variant has no id: {gid!r}, {number!r}")
 
 
+# app.models.types.Money is NUMERIC(12, 2): below 10^10. Shopify's prices carry at most the
+# currency's minor units (3 at most, ISO 4217); more than 4 decimals is not a price.
+MAX_PRICE = Decimal(10) ** 10
+MAX_PRICE_DECIMALS = 4
+
+
 def _price(value: object) -> Decimal:
     try:
         price = Decimal(str(value)) if isinstance(value, str | int) else None
@@ -223,6 +229,15 @@ def _price(value: object) -> Decimal:
         price = None
     if price is None or not price.is_finite() or price < 0:
         raise WebhookPayloadError(f"variant price {value!r} is not a decimal amount")
+    if price >= MAX_PRICE:
+        raise WebhookPayloadError(f"variant price {value!r} is not below {MAX_PRICE:,}")
+    exponent = price.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and exponent < -MAX_PRICE_DECIMALS
+        and price != price.quantize(Decimal(1).scaleb(-MAX_PRICE_DECIMALS))
+    ):
+        raise WebhookPayloadError(f"variant price {value!r} has more decimals than a price")
     return price
 
 
@@ -235,7 +250,10 @@ def _updated_at(value: object) -> datetime:
         raise WebhookPayloadError(f"variant updated_at {value!r} is not ISO 8601") from None
     if moment.tzinfo is None:
         raise WebhookPayloadError(f"variant updated_at {value!r} has no UTC offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00 is year 0 in UTC
+        raise WebhookPayloadError(f"variant updated_at {value!r} is out of range") from None
 
 
 def _delete_redis_keys(shop: Shop) -> None:

@@ -20,7 +20,7 @@ from typing import Final
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app.broker import current_broker
 from app.extensions import current_settings, db
@@ -185,10 +185,12 @@ def _run_handler(event: WebhookEvent) -> str:
         )
         try:
             handler(received)
-        except WebhookPayloadError as error:
+        except (WebhookPayloadError, DataError) as error:
             # Retrying cannot fix the payload: the error stays on the row for a person to see.
-            _record_error(webhook_id, str(error))
-            log.error("webhook %s %s has a malformed payload: %s", topic, webhook_id, error)
+            # A DataError is a value the database refuses (out of a column's range).
+            reason = str(error.orig) if isinstance(error, DataError) else str(error)
+            _record_error(webhook_id, reason)
+            log.error("webhook %s %s has a malformed payload: %s", topic, webhook_id, reason)
             return "rejected"
         except Exception as error:
             _record_error(webhook_id, f"{type(error).__name__}: {error}")
@@ -196,7 +198,15 @@ def _run_handler(event: WebhookEvent) -> str:
     event.processed_at = utcnow()
     event.error = None
     event.payload = None  # handled: keep no customer data longer than needed
-    db.session.commit()
+    try:
+        db.session.commit()
+    except DataError as error:
+        # A value in the payload the database refuses (out of a column's range): retrying
+        # cannot fix it, so the delivery ends here, its reason on its row, like any other
+        # malformed payload. Outages (OperationalError) still propagate and are retried.
+        _record_error(webhook_id, f"the payload holds a value that cannot be stored: {error.orig}")
+        log.error("webhook %s %s has a value that cannot be stored: %s", topic, webhook_id, error)
+        return "rejected"
     log.info("webhook %s %s processed", topic, webhook_id)
     return "processed"
 
