@@ -149,9 +149,31 @@ def reconcile_shop(shop_id: int, *, now: datetime | None = None) -> int:
         if not products:
             break
         last_id = products[-1].id
-        prices = read_variant_prices(client, [p.shopify_variant_gid for p in products])
-        drifted += _flag_drift(shop, products, prices, moment)
+        ids = [p.id for p in products]
+        gids = [p.shopify_variant_gid for p in products]
+        db.session.rollback()  # hold no transaction (and no row) across the HTTP read
+        prices = read_variant_prices(client, gids)
+        drifted += _flag_drift(shop, _still_linked(ids), prices, moment)
     return drifted
+
+
+def _still_linked(ids: list[int]) -> list[Product]:
+    """The products of `ids` that still exist, locked, with their current values.
+
+    A merchant may unlink a product (or a shop/redact erase it) while Shopify is being read:
+    that product is simply gone here, instead of failing the whole job on an UPDATE that
+    matches no row (StaleDataError). A row locked by its own push or refresh is skipped; the
+    next reconciliation reads it.
+    """
+    return list(
+        db.session.scalars(
+            select(Product)
+            .where(Product.id.in_(ids))
+            .order_by(Product.id)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _flag_drift(
