@@ -82,7 +82,11 @@ def _forget_lost(job: Job, queue: Queue) -> None:
     with redis.pipeline() as pipeline:
         if stale:
             pipeline.zrem(StartedJobRegistry(queue.name, connection=redis).key, *stale)
-        job.delete(pipeline=pipeline, remove_from_queue=False)
+        # Not job.delete(): for a started job it fetches each execution, and a dead one's hash
+        # has expired while the job's execution registry still names it (ValueError).
+        pipeline.delete(
+            job.key, job.dependents_key, job.dependencies_key, job.execution_registry.key
+        )
         pipeline.execute()
     log.warning(
         "job %s on %s was started but its heartbeat expired (last %s): lost, enqueued again",

@@ -108,9 +108,9 @@ def periodic_tasks() -> tuple[PeriodicTask, ...]:
     return (
         PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),
         PeriodicTask("shopify-token-refresh", timedelta(minutes=1), enqueue_due_token_refreshes),
-        PeriodicTask("pricing-missed-pushes", timedelta(seconds=10), push.enqueue_missed_pushes),
-        # Every 10 s: a push abandoned by a killed worker is recovered well within a minute.
-        PeriodicTask("pricing-recover-pushing", timedelta(seconds=10), push.enqueue_recoveries),
+        PeriodicTask("pricing-missed-pushes", timedelta(seconds=5), push.enqueue_missed_pushes),
+        # Every 5 s: a push abandoned by a killed worker is recovered well within a minute.
+        PeriodicTask("pricing-recover-pushing", timedelta(seconds=5), push.enqueue_recoveries),
         PeriodicTask("pricing-reconcile", timedelta(hours=6), push.enqueue_reconciliations),
         PeriodicTask("webhook-sweep", timedelta(minutes=1), requeue_waiting_deliveries),
     )

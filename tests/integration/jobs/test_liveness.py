@@ -67,6 +67,18 @@ def test_a_started_job_whose_heartbeat_expired_is_lost_and_enqueued_again(
     assert "sample-dead" in caplog.text
 
 
+def test_a_lost_job_whose_execution_record_expired_is_enqueued_again(app: Flask) -> None:
+    # The execution's own hash expires with the heartbeat; the job's list of executions
+    # outlives it by a minute (rq 2.12): forgetting the job must not need the hash.
+    first = record_context.enqueue("expired")
+    execution = start(first, ttl=HEARTBEAT_TTL_SECONDS)
+    expire_heartbeat(first, execution)
+    current_broker().redis.delete(execution.key)
+    again = record_context.enqueue("expired")
+    assert again.get_status() == JobStatus.QUEUED
+    assert current_broker().queue("default").get_job_ids() == ["sample-expired"]
+
+
 def test_finished_and_failed_jobs_are_not_alive(app: Flask) -> None:
     redis = current_broker().redis
     job = record_context.enqueue("done")
