@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         product_list,
         products,
         push,
+        series,
         shop,
         summary,
         usage,

@@ -151,7 +151,8 @@ def api(sockets: int, rate: float, seconds: float, heavy: bool) -> None:
             f"{process_rss_mib(s.gunicorn_pid):.0f} MiB resident"
         )
         if sockets:
-            peers = _peers(s.url, sockets, seconds * 2 + 60)
+            peers = _peers(s.url, sockets, 3600)  # held until terminated below
+            time.sleep(2)
             print(
                 f"  {sockets} sockets open: worker {thread_count(s.gunicorn_pid)} threads, "
                 f"{process_rss_mib(s.gunicorn_pid):.0f} MiB resident"

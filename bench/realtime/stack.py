@@ -178,7 +178,8 @@ def process_rss_mib(pid: int) -> float:
 
 
 def thread_count(pid: int) -> int:
-    """Threads of gunicorn's worker (the child of `pid`)."""
+    """Threads of gunicorn's worker processes (the children of `pid`)."""
+    total = 0
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(
@@ -187,5 +188,5 @@ def thread_count(pid: int) -> int:
         except OSError:
             continue
         if fields.get("PPid", "").strip() == str(pid):
-            return int(fields["Threads"].strip())
-    return 0
+            total += int(fields["Threads"].strip())
+    return total

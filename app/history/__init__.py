@@ -1,0 +1,1 @@
+"""Reading a product's history for people: price series for charts."""
