@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     # blueprint is registered, so that registration sees every route.
     from app.api import (  # noqa: F401
         events,
+        export,
         price_changes,
         product_list,
         products,

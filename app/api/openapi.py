@@ -89,7 +89,10 @@ def _operation_object(spec: Mapping[str, Any], rule: str) -> dict[str, Any]:
     for status, schema in sorted(spec["responses"].items()):
         entry: dict[str, Any] = {"description": f"HTTP {status}"}
         if schema is not None:
-            entry["content"] = {"application/json": {"schema": schema}}
+            # A schema may name another media type (a CSV download): {"x-media-type": ...}.
+            media = schema.get("x-media-type", "application/json")
+            body = {key: value for key, value in schema.items() if key != "x-media-type"}
+            entry["content"] = {media: {"schema": body}}
         responses[str(status)] = entry
     if not spec["public"]:
         responses.setdefault("401", _error("Missing or invalid session token"))

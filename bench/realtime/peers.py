@@ -69,17 +69,25 @@ def _wait_for(peer: Peer, kind: type) -> Any:
 
 def main(url: str, count: int, seconds: float) -> dict[str, Any]:
     host, port = url.removeprefix("http://").split(":")
-    peers = [connect(host, int(port)) for _ in range(count)]
-    print(f"connected {len(peers)}", file=sys.stderr, flush=True)
     selector = selectors.DefaultSelector()
-    for peer in peers:
-        selector.register(peer.sock, selectors.EVENT_READ, peer)
     latencies: list[float] = []
     gaps = repeats = events = 0
     closes: dict[str, int] = {}
+    peers: list[Peer] = []
+    connecting = True
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for key, _ in selector.select(timeout=0.2):
+    while connecting or time.monotonic() < deadline:
+        if connecting:
+            # Connect one more, then serve what the others received (pings above all): a
+            # browser answers pings from the moment it connects.
+            peer = connect(host, int(port))
+            peers.append(peer)
+            selector.register(peer.sock, selectors.EVENT_READ, peer)
+            if len(peers) == count:
+                connecting = False
+                print(f"connected {len(peers)}", file=sys.stderr, flush=True)
+                deadline = time.monotonic() + seconds
+        for key, _ in selector.select(timeout=0 if connecting else 0.2):
             peer: Peer = key.data
             try:
                 data = peer.sock.recv(262144)

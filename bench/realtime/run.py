@@ -26,7 +26,15 @@ from app.models.types import utcnow
 from app.realtime.events import publish_event
 from bench.realtime import seed
 from bench.realtime.load import closed_loop, open_loop
-from bench.realtime.stack import ROOT, Stack, process_rss_mib, session_token, stack, thread_count
+from bench.realtime.stack import (
+    ROOT,
+    Stack,
+    process_rss_mib,
+    session_token,
+    stack,
+    thread_count,
+    worker_cpu_seconds,
+)
 
 
 def _percentiles(values_ms: list[float]) -> str:
@@ -145,7 +153,11 @@ def api(sockets: int, rate: float, seconds: float, heavy: bool) -> None:
         url = _products_url(s)
         open_loop(url, _headers, 20, 3)  # warm the worker and its pool
         print(f"/api/products?limit=50 at {rate:.0f}/s offered, open loop, {seconds:.0f} s:")
-        print("  without sockets:", open_loop(url, _headers, rate, seconds).line())
+        cpu = worker_cpu_seconds(s.gunicorn_pid)
+        alone = open_loop(url, _headers, rate, seconds)
+        per_request = (worker_cpu_seconds(s.gunicorn_pid) - cpu) / max(1, alone.ok) * 1000
+        print("  without sockets:", alone.line())
+        print(f"  worker CPU per request: {per_request:.1f} ms (load-independent)")
         print(
             f"  worker: {thread_count(s.gunicorn_pid)} threads, "
             f"{process_rss_mib(s.gunicorn_pid):.0f} MiB resident"
@@ -157,7 +169,11 @@ def api(sockets: int, rate: float, seconds: float, heavy: bool) -> None:
                 f"  {sockets} sockets open: worker {thread_count(s.gunicorn_pid)} threads, "
                 f"{process_rss_mib(s.gunicorn_pid):.0f} MiB resident"
             )
-            print(f"  with {sockets} sockets:", open_loop(url, _headers, rate, seconds).line())
+            cpu = worker_cpu_seconds(s.gunicorn_pid)
+            held = open_loop(url, _headers, rate, seconds)
+            per_request = (worker_cpu_seconds(s.gunicorn_pid) - cpu) / max(1, held.ok) * 1000
+            print(f"  with {sockets} sockets:", held.line())
+            print(f"  worker CPU per request with the sockets open: {per_request:.1f} ms")
             refused = _one_more_socket(s)
             print(f"  socket {sockets + 1}: {refused}")
             peers.terminate()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from app.extensions import db
+from app.models import Shop
+from app.models.types import utcnow
 
 _PRODUCTS = """
 INSERT INTO product (shop_id, asin, marketplace, shopify_product_gid, shopify_variant_gid,
@@ -53,19 +55,12 @@ def other_shops(products: int, shops: int = 20) -> None:
     """`products` products spread over `shops` other shops (written before the bench shop's)."""
     per_shop = products // shops
     for index in range(shops):
-        shop_id = db.session.execute(
-            text(
-                "INSERT INTO shop (domain, installed_at, markup_percent, fixed_addon, rounding,"
-                " compare_at_from_list_price, min_margin_percent, out_of_stock_action,"
-                " polling_tier, oxylabs_results_used, created_at, updated_at)"
-                " VALUES (:domain, now(), 30, 0, 'none', false, 10, 'none', 'normal', 0, now(),"
-                " now()) RETURNING id"
-            ),
-            {"domain": f"other-{index}.myshopify.com"},
-        ).scalar_one()
+        shop = Shop(domain=f"other-{index}.myshopify.com", installed_at=utcnow())
+        db.session.add(shop)
+        db.session.flush()
         db.session.execute(
             text(_PRODUCTS),
-            {"shop_id": shop_id, "offset": 10_000_000 * (index + 1), "count": per_shop},
+            {"shop_id": shop.id, "offset": 10_000_000 * (index + 1), "count": per_shop},
         )
     db.session.commit()
 

@@ -121,7 +121,7 @@ def stack(redis_url: str | None = None, **extra: str) -> Iterator[Stack]:
                 cwd=ROOT,
                 env=process_env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=open(os.environ.get("BENCH_GUNICORN_LOG", os.devnull), "w"),  # noqa: SIM115
             )
             url = f"http://127.0.0.1:{port}"
             try:
@@ -189,4 +189,20 @@ def thread_count(pid: int) -> int:
             continue
         if fields.get("PPid", "").strip() == str(pid):
             total += int(fields["Threads"].strip())
+    return total
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def worker_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's workers (children of `pid`)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / _TICK
     return total
