@@ -44,6 +44,11 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "fixed_addon": MONEY,
         "rounding": {"enum": ["none", "99", "95", "whole"]},
         "compare_at_from_list_price": {"type": "boolean"},
+        "cost_basis": {
+            "enum": ["landed_cost", "item_price"],
+            "description": "markup on item + shipping (default) or the item alone; "
+            "the margin floor always uses item + shipping",
+        },
         "min_margin_percent": {"type": "string"},
         "auto_push_tolerance_percent": {"type": ["string", "null"]},
         "out_of_stock_action": {"enum": ["none", "zero_inventory"]},
@@ -66,6 +71,11 @@ SETTINGS_PATCH_REQUEST: dict[str, Any] = {
         "fixed_addon": AMOUNT,
         "rounding": {"enum": ["none", "99", "95", "whole"]},
         "compare_at_from_list_price": {"type": "boolean"},
+        "cost_basis": {
+            "enum": ["landed_cost", "item_price"],
+            "description": "markup on item + shipping (default) or the item alone; "
+            "the margin floor always uses item + shipping",
+        },
         "min_margin_percent": PERCENT_1000,
         "auto_push_tolerance_percent": nullable(PERCENT_100),
         "out_of_stock_action": {"enum": ["none", "zero_inventory"]},

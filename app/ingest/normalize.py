@@ -42,6 +42,7 @@ from app.ingest.normalize_fields import (
     select_list_price,
     select_merchant,
     select_price,
+    select_shipping,
     select_title,
     stock_text,
     text,
@@ -182,6 +183,7 @@ def _read_listing(
         observed_at=observed_at,
         price=price,
         list_price=_above(in_currency(select_list_price(content, new_row, price), currency), price),
+        shipping_price=_shipping(select_shipping(content, price), currency),
         currency=currency,
         availability=availability,
         stock_text=stock,
@@ -198,6 +200,11 @@ def _read_listing(
         quarantine_reason=reason,
         source_job_id=job_id,
     )
+
+
+def _shipping(shipping: Decimal | None, currency: str | None) -> Decimal | None:
+    """Shipping in the currency's minor units; a free delivery stays 0."""
+    return shipping if shipping is None or shipping == 0 else in_currency(shipping, currency)
 
 
 def _above(list_price: Decimal | None, price: Decimal | None) -> Decimal | None:

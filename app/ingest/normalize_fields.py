@@ -109,6 +109,17 @@ def in_currency(amount: Decimal | None, currency: str | None) -> Decimal | None:
     return shaped if shaped > 0 else None
 
 
+def select_shipping(content: JsonMap, price: Decimal | None) -> Decimal | None:
+    """The offer's shipping price (``price_shipping``): 0 when Amazon shows it free, None
+    when there is no price to ship or the value is unreadable."""
+    if price is None:
+        return None
+    raw = content.get("price_shipping")
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw == 0:
+        return Decimal(0)
+    return parse_money(raw)
+
+
 def is_price_range(content: JsonMap, rows: Sequence[JsonMap]) -> bool:
     """True when ``price`` and ``price_upper`` differ (a range over variations) and no buy-box
     offer (a new-offer row or ``price_buybox``) gives the selected variation's price."""

@@ -75,6 +75,8 @@ class Observation:
     observed_at: datetime
     price: Decimal | None = None
     list_price: Decimal | None = None
+    #: The offer's shipping price in ``currency``: 0 when free, None when not read.
+    shipping_price: Decimal | None = None
     currency: str | None = None
     availability: Availability = Availability.UNKNOWN
     stock_text: str = ""
@@ -126,6 +128,13 @@ class Observation:
     def _check_money(self) -> None:
         _check_money("price", self.price)
         _check_money("list_price", self.list_price)
+        if self.shipping_price is not None:
+            if self.shipping_price != 0:
+                _check_money("shipping_price", self.shipping_price)
+            elif not isinstance(self.shipping_price, Decimal):
+                raise ValueError(f"shipping_price must be a Decimal, got {self.shipping_price!r}")
+            if self.price is None:
+                raise ValueError("shipping_price goes with a price")
         if self.list_price is not None and (self.price is None or self.list_price <= self.price):
             raise ValueError(f"list_price {self.list_price} must be above the price {self.price}")
         if self.currency is not None and not _CURRENCY_PATTERN.fullmatch(self.currency):
@@ -170,6 +179,7 @@ class Observation:
             "observed_at": self.observed_at.isoformat(),
             "price": _money_json(self.price),
             "list_price": _money_json(self.list_price),
+            "shipping_price": _money_json(self.shipping_price),
             "currency": self.currency,
             "availability": self.availability.value,
             "stock_text": self.stock_text,
@@ -208,6 +218,7 @@ class Observation:
             observed_at=datetime.fromisoformat(data["observed_at"]),
             price=money("price"),
             list_price=money("list_price"),
+            shipping_price=money("shipping_price"),
             currency=data.get("currency"),
             availability=Availability(data.get("availability", "unknown")),
             stock_text=data.get("stock_text", ""),

@@ -65,6 +65,7 @@ def observation_row(product: Product, reading: Reading, raw: Any) -> Observation
         marketplace=product.marketplace,
         price=reading.price,
         list_price=reading.list_price,
+        shipping_price=reading.shipping_price,
         currency=reading.currency,
         availability=reading.availability.value,
         stock_text=reading.stock_text,

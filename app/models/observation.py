@@ -20,6 +20,9 @@ class Observation(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint(one_of("availability", AVAILABILITIES), name="availability_known"),
         CheckConstraint("price IS NULL OR price > 0", name="price_positive"),
         CheckConstraint(
+            "shipping_price IS NULL OR shipping_price >= 0", name="shipping_nonnegative"
+        ),
+        CheckConstraint(
             "quarantined = false OR (quarantine_reason IS NOT NULL AND price IS NULL)",
             name="quarantine_has_reason_no_price",
         ),
@@ -36,6 +39,8 @@ class Observation(db.Model):  # type: ignore[name-defined,misc]
     marketplace: Mapped[str] = mapped_column(String(16))
     price: Mapped[Decimal | None] = mapped_column(Money)
     list_price: Mapped[Decimal | None] = mapped_column(Money)
+    # The offer's shipping price (0 when free; NULL when not read): part of the landed cost.
+    shipping_price: Mapped[Decimal | None] = mapped_column(Money)
     currency: Mapped[str | None] = mapped_column(String(3))
     availability: Mapped[str] = mapped_column(String(16))
     stock_text: Mapped[str] = mapped_column(Text, default="")

@@ -23,6 +23,8 @@ from app.models.types import (
 ROUNDING_MODES = ("none", "99", "95", "whole")
 OUT_OF_STOCK_ACTIONS = ("none", "zero_inventory")
 POLLING_TIERS = ("hot", "normal", "cold")
+#: What the markup applies to: the landed cost (item plus shipping) or the item alone.
+COST_BASES = ("landed_cost", "item_price")
 HAS_LIVE_CREDENTIALS = "access_token IS NOT NULL AND uninstalled_at IS NULL"
 
 
@@ -33,6 +35,7 @@ class Shop(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint(one_of("rounding", ROUNDING_MODES), name="rounding_known"),
         CheckConstraint(one_of("out_of_stock_action", OUT_OF_STOCK_ACTIONS), name="oos_known"),
         CheckConstraint(one_of("polling_tier", POLLING_TIERS), name="tier_known"),
+        CheckConstraint(one_of("cost_basis", COST_BASES), name="cost_basis_known"),
         CheckConstraint("markup_percent >= 0", name="markup_nonnegative"),
         CheckConstraint("min_margin_percent >= 0", name="margin_nonnegative"),
         CheckConstraint("fixed_addon >= 0", name="addon_nonnegative"),
@@ -58,6 +61,9 @@ class Shop(db.Model):  # type: ignore[name-defined,misc]
     markup_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("30.00"))
     fixed_addon: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     rounding: Mapped[str] = mapped_column(String(8), default="none")
+    cost_basis: Mapped[str] = mapped_column(
+        String(16), default="landed_cost", server_default="landed_cost"
+    )
     compare_at_from_list_price: Mapped[bool] = mapped_column(default=False)
     min_margin_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("10.00"))
     # None: automatic push is off (the default); otherwise changes within ±X% push themselves.

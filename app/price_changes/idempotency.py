@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from app.pricing.rounding import CENT
-
 KEY_LENGTH = 32
+# Keys write every price with two decimals, whatever its currency, so they never change.
+CENT = Decimal("0.01")
 
 
 def idempotency_key(

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Observation, Product, Shop
 from app.pricing.guard import HoldReason, hold_message
 from app.pricing.rounding import Rounding
-from app.pricing.rules import PricingRules, ProductOverrides, Quote, quote
+from app.pricing.rules import CostBasis, PricingRules, ProductOverrides, Quote, quote
 
 
 def shop_rules(shop: Shop, currency: str | None = None) -> PricingRules:
@@ -23,6 +23,7 @@ def shop_rules(shop: Shop, currency: str | None = None) -> PricingRules:
         compare_at_from_list_price=shop.compare_at_from_list_price,
         min_margin_percent=shop.min_margin_percent,
         auto_push_tolerance_percent=shop.auto_push_tolerance_percent,
+        cost_basis=CostBasis(shop.cost_basis or CostBasis.LANDED_COST),
     )
 
 
@@ -57,6 +58,7 @@ def quote_product(
         observation.list_price,
         rules,
         product_overrides(product),
+        shipping=observation.shipping_price,
     )
     overridden = product.manual_override_at is not None
     if overridden and result.proposed_price is not None and result.held_reason is None:
@@ -83,6 +85,7 @@ def rule_snapshot(rules: PricingRules, result: Quote) -> dict[str, Any]:
         "rounding": rules.rounding.value,
         "compare_at_from_list_price": rules.compare_at_from_list_price,
         "min_margin_percent": str(rules.min_margin_percent),
+        "cost_basis": rules.cost_basis.value,
         "auto_push_tolerance_percent": (
             None
             if rules.auto_push_tolerance_percent is None
@@ -94,6 +97,9 @@ def rule_snapshot(rules: PricingRules, result: Quote) -> dict[str, Any]:
         b = result.breakdown
         snapshot["breakdown"] = {
             "cost": str(b.cost),
+            "item_price": str(b.item_price),
+            "shipping": str(b.shipping),
+            "landed_cost": str(b.landed_cost),
             "markup_percent": str(b.markup_percent),
             "markup_from_product": b.markup_from_product,
             "fixed_addon": str(b.fixed_addon),

@@ -27,14 +27,20 @@ from app.price_changes.propose import lock_product
 from app.price_changes.quote import latest_observation, product_overrides, shop_rules
 from app.price_changes.reprice import reprice
 from app.pricing.preview import PreviewInput, preview
-from app.pricing.rounding import Rounding
-from app.pricing.rules import PricingRules, ProductOverrides, Quote
+from app.pricing.rounding import Rounding, supports, unsupported_message
+from app.pricing.rules import CostBasis, PricingRules, ProductOverrides, Quote
 from app.push import jobs as push_jobs
 
 INLINE_REPRICE_LIMIT = 500
 REPRICE_CHUNK = 200
 DECIMALS = ("markup_percent", "fixed_addon", "min_margin_percent", "auto_push_tolerance_percent")
-FIELDS = (*DECIMALS, "rounding", "compare_at_from_list_price", "out_of_stock_action")
+FIELDS = (
+    *DECIMALS,
+    "rounding",
+    "compare_at_from_list_price",
+    "cost_basis",
+    "out_of_stock_action",
+)
 
 
 class SettingsError(ValueError):
@@ -53,6 +59,7 @@ def settings_json(shop: Shop) -> dict[str, Any]:
         "fixed_addon": money(shop.fixed_addon),
         "rounding": shop.rounding,
         "compare_at_from_list_price": shop.compare_at_from_list_price,
+        "cost_basis": shop.cost_basis,
         "min_margin_percent": str(shop.min_margin_percent),
         "auto_push_tolerance_percent": None if tolerance is None else str(tolerance),
         "out_of_stock_action": shop.out_of_stock_action,
@@ -112,6 +119,15 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
             raise SettingsError("rounding", f"must be one of {allowed}") from None
     if "compare_at_from_list_price" in body:
         changes["compare_at_from_list_price"] = body["compare_at_from_list_price"]
+    if "cost_basis" in body:
+        try:
+            changes["cost_basis"] = CostBasis(body["cost_basis"])
+        except ValueError:
+            allowed = ", ".join(c.value for c in CostBasis)
+            raise SettingsError("cost_basis", f"must be one of {allowed}") from None
+    rounding = changes.get("rounding", current.rounding)
+    if shop.currency is not None and not supports(rounding, shop.currency):
+        raise SettingsError("rounding", unsupported_message(rounding, shop.currency))
     try:
         rules = dataclasses.replace(current, **changes)
     except (TypeError, ValueError) as error:
@@ -163,7 +179,9 @@ def _quote_json(quote: Quote) -> dict[str, Any]:
 
 def preview_rules(shop: Shop, new_rules: PricingRules) -> list[dict[str, Any]]:
     items = [
-        PreviewInput(p.id, o.price, o.currency, o.list_price, product_overrides(p))
+        PreviewInput(
+            p.id, o.price, o.currency, o.list_price, product_overrides(p), shipping=o.shipping_price
+        )
         for p, o in latest_observations(shop.id)
     ]
     rows = preview(items, shop_rules(shop), new_rules)
@@ -209,6 +227,7 @@ def _store_rules(shop: Shop, rules: PricingRules, action: str) -> None:
     shop.fixed_addon = rules.fixed_addon
     shop.rounding = rules.rounding.value
     shop.compare_at_from_list_price = rules.compare_at_from_list_price
+    shop.cost_basis = rules.cost_basis.value
     shop.min_margin_percent = rules.min_margin_percent
     shop.auto_push_tolerance_percent = rules.auto_push_tolerance_percent
     shop.out_of_stock_action = action

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 from enum import StrEnum
 
-from app.pricing.rounding import cents_up
+from app.currency import round_up
 
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _HUNDRED = Decimal(100)
@@ -26,6 +26,7 @@ class HoldReason(StrEnum):
     BELOW_MARGIN_FLOOR = "below_margin_floor"
     MANUAL_OVERRIDE = "manual_override"
     SHOP_CURRENCY_UNKNOWN = "shop_currency_unknown"
+    ROUNDING_UNSUPPORTED = "rounding_unsupported"
 
 
 def check_currency_code(code: str, *, field: str) -> str:
@@ -35,13 +36,14 @@ def check_currency_code(code: str, *, field: str) -> str:
     return code
 
 
-def margin_floor(cost: Decimal, min_margin_percent: Decimal) -> Decimal:
-    """The lowest whole-cent price that keeps ``min_margin_percent`` over ``cost``.
+def margin_floor(landed_cost: Decimal, min_margin_percent: Decimal, currency: str) -> Decimal:
+    """The lowest price in ``currency``'s minor units that keeps ``min_margin_percent`` over
+    the landed cost (item plus shipping): CAD 44.98 at 5 % -> 47.23, JPY 1100 at 5 % -> 1155.
 
-    The exact floor is ``cost * (1 + min_margin/100)``; a cent price is below that exactly
-    when it is below this value rounded up to the cent, so callers compare against it.
+    The exact floor is ``cost * (1 + min_margin/100)``; a price in minor units is below that
+    exactly when it is below this value rounded up to the unit, so callers compare against it.
     """
-    return cents_up(cost * (1 + min_margin_percent / _HUNDRED))
+    return round_up(landed_cost * (1 + min_margin_percent / _HUNDRED), currency)
 
 
 def within_tolerance(
@@ -90,8 +92,13 @@ def hold_message(
         )
     if reason is HoldReason.SHOP_CURRENCY_UNKNOWN:
         return "The shop's currency is not known yet, so Amazon's price cannot be compared."
+    if reason is HoldReason.ROUNDING_UNSUPPORTED:
+        return (
+            f"The shop sells in {shop_currency}, which has no cents, so a .99 or .95 ending "
+            "cannot be applied: choose whole-number rounding or no rounding in the settings."
+        )
     return (
         f"The price {price} {shop_currency} is below the margin floor {floor} {shop_currency} "
-        "(cost plus the minimum margin), "
+        "(landed cost, item plus shipping, plus the minimum margin), "
         "so it is not pushed; lower the minimum margin or raise the markup to release it."
     )

@@ -24,6 +24,7 @@ class PreviewInput:
     list_price: Decimal | None
     overrides: ProductOverrides = NO_OVERRIDES
     new_overrides: ProductOverrides | None = None
+    shipping: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +64,13 @@ def preview(
     """Quote every item under both rule sets; return the rows that would change, in order."""
     rows: list[PreviewRow] = []
     for item in items:
-        before = quote(item.cost, item.currency, item.list_price, old_rules, item.overrides)
+        before = quote(
+            item.cost, item.currency, item.list_price, old_rules, item.overrides, item.shipping
+        )
         overrides = item.overrides if item.new_overrides is None else item.new_overrides
-        after = quote(item.cost, item.currency, item.list_price, new_rules, overrides)
+        after = quote(
+            item.cost, item.currency, item.list_price, new_rules, overrides, item.shipping
+        )
         if _differs(before, after):
             rows.append(PreviewRow(item.key, before, after))
     return rows

@@ -1,16 +1,18 @@
-"""Price rounding: cents first, then the merchant's charm or whole-number rule.
+"""Price rounding in the currency's minor units, then the merchant's charm or whole rule.
 
 Every step rounds *up*. A price is never lowered by rounding, so a markup that meets the
 margin floor before rounding still meets it after, and the margin floor never holds a change
-merely because half a cent went the wrong way.
+merely because half a unit went the wrong way. Minor units come from :mod:`app.currency`
+(ISO 4217 via Babel's CLDR data): JPY 1237.50 rounds to 1238, never to 1237.50.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
-CENT = Decimal("0.01")
+from app.currency import decimals, round_up, unit
+
 _ONE = Decimal(1)
 
 
@@ -29,33 +31,44 @@ _CHARM_ENDINGS = {
 }
 
 
-def cents_up(amount: Decimal) -> Decimal:
-    """The smallest whole-cent amount that is not below ``amount``."""
-    return amount.quantize(CENT, rounding=ROUND_CEILING)
+class RoundingUnsupported(ValueError):
+    """A ``.99``/``.95`` ending asked of a currency without cents (JPY, KRW)."""
 
 
-def cents_half_up(amount: Decimal) -> Decimal:
-    """Commercial rounding to cents, for figures we display but do not charge (compare-at)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+def supports(mode: Rounding, currency: str) -> bool:
+    """Whether ``mode`` can be applied in ``currency``: endings need two minor units."""
+    return mode not in _CHARM_ENDINGS or decimals(currency) >= 2
 
 
-def apply_rounding(price: Decimal, mode: Rounding) -> Decimal:
-    """Round a positive price up to cents, then up to the rule's next ending.
+def unsupported_message(mode: Rounding, currency: str) -> str:
+    """The sentence a merchant reads when ``mode`` cannot be used in ``currency``."""
+    return (
+        f"Rounding to .{mode.value} needs a currency with cents, and {currency} has none: "
+        "choose whole-number rounding or no rounding."
+    )
+
+
+def apply_rounding(price: Decimal, mode: Rounding, currency: str) -> Decimal:
+    """Round a positive price up to ``currency``'s minor unit, then up to the rule's ending.
 
     ``.99``/``.95`` pick the smallest ``N.99``/``N.95`` that is not below the cent price, so a
     price already ending that way stays (12.99 -> 12.99) and one just past it moves up a whole
     unit (13.00 -> 13.99, 12.96 -> 13.95). ``whole`` is the ceiling (12.01 -> 13.00, 12.00
-    stays). The result always has exactly two decimal places.
+    stays). The result has exactly the currency's decimals (JPY 1238, USD 13.00).
+    Raises ``ValueError`` for a price that is not positive, :class:`RoundingUnsupported` for
+    an ending in a currency without cents, ``UnknownCurrency`` for an unknown code.
     """
     if not price.is_finite() or price <= 0:
         raise ValueError(f"price to round must be a positive finite Decimal, got {price!r}")
-    cents = cents_up(price)
+    if not supports(mode, currency):
+        raise RoundingUnsupported(unsupported_message(mode, currency))
+    up = round_up(price, currency)
     if mode is Rounding.NONE:
-        return cents
+        return up
     if mode is Rounding.WHOLE:
-        return cents.quantize(_ONE, rounding=ROUND_CEILING).quantize(CENT)
+        return up.quantize(_ONE, rounding=ROUND_CEILING).quantize(unit(currency))
     ending = _CHARM_ENDINGS[mode]
-    candidate = cents.quantize(_ONE, rounding=ROUND_FLOOR) + ending
-    if candidate < cents:
+    candidate = up.quantize(_ONE, rounding=ROUND_FLOOR) + ending
+    if candidate < up:
         candidate += _ONE
-    return candidate.quantize(CENT)
+    return candidate.quantize(unit(currency))

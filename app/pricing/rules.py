@@ -1,14 +1,18 @@
-"""The merchant's pricing rules and the quote they give for one Amazon price.
+"""The merchant's pricing rules and the quote they give for one Amazon offer.
 
-``price = cost * (1 + markup/100) + add-on``, rounded up to cents and then to the rounding
-rule; then the guards (no cost, currency, paused, margin floor) decide whether it is held.
+``price = cost * (1 + markup/100) + add-on``, rounded up to the currency's minor unit and
+then to the rounding rule; then the guards (no cost, currency, rounding, paused, margin
+floor) decide whether it is held. ``cost`` is the landed cost (item plus shipping) unless the
+shop prices from the item alone; the margin floor always uses the landed cost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
+from app.currency import UnknownCurrency, decimals, round_half_up
 from app.pricing.guard import (
     HoldReason,
     check_currency_code,
@@ -16,7 +20,7 @@ from app.pricing.guard import (
     margin_floor,
     within_tolerance,
 )
-from app.pricing.rounding import CENT, Rounding, apply_rounding, cents_half_up
+from app.pricing.rounding import Rounding, apply_rounding, supports
 
 MAX_MARKUP_PERCENT = Decimal(1000)
 MAX_MIN_MARGIN_PERCENT = Decimal(1000)
@@ -42,6 +46,15 @@ def _check_amount(value: object, field: str) -> Decimal:
     return amount
 
 
+class CostBasis(StrEnum):
+    """What the markup is applied to."""
+
+    #: The offer's price plus its shipping (0 when free): what the merchant pays Amazon.
+    LANDED_COST = "landed_cost"
+    #: The offer's price alone (the margin floor still uses the landed cost).
+    ITEM_PRICE = "item_price"
+
+
 @dataclass(frozen=True, slots=True)
 class PricingRules:
     """A shop's store-wide pricing settings.
@@ -57,13 +70,23 @@ class PricingRules:
     compare_at_from_list_price: bool = False
     min_margin_percent: Decimal = Decimal(0)
     auto_push_tolerance_percent: Decimal | None = None
+    cost_basis: CostBasis = CostBasis.LANDED_COST
 
     def __post_init__(self) -> None:
         check_currency_code(self.currency, field="currency")
+        try:
+            places = decimals(self.currency)
+        except UnknownCurrency as error:
+            raise ValueError(f"currency: {error}") from None
         _check_decimal(self.markup_percent, "markup_percent", Decimal(0), MAX_MARKUP_PERCENT)
         _check_decimal(self.fixed_addon, "fixed_addon", Decimal(0), MAX_AMOUNT)
-        if self.fixed_addon != self.fixed_addon.quantize(CENT):
-            raise ValueError(f"fixed_addon must be whole cents, got {self.fixed_addon!r}")
+        if self.fixed_addon != round_half_up(self.fixed_addon, self.currency):
+            raise ValueError(
+                f"fixed_addon must have at most {places} decimals in {self.currency}, "
+                f"got {self.fixed_addon!r}"
+            )
+        if not isinstance(self.cost_basis, CostBasis):
+            raise TypeError(f"cost_basis must be a CostBasis, got {self.cost_basis!r}")
         if not isinstance(self.rounding, Rounding):
             raise TypeError(f"rounding must be a Rounding, got {self.rounding!r}")
         compare_at = self.compare_at_from_list_price
@@ -102,9 +125,11 @@ NO_OVERRIDES = ProductOverrides()
 class PriceBreakdown:
     """How a proposed price was reached, for the dashboard.
 
+    ``cost`` is what the markup applied to (the landed cost, or the item price when the shop
+    prices from the item alone); ``landed_cost`` is ``item_price + shipping``.
     ``unrounded`` is exactly ``cost * (1 + markup/100) + add-on``; ``before_rounding`` is that
-    rounded up to the cent, before the rounding rule;
-    ``margin_floor`` is the lowest cent price the minimum margin allows.
+    rounded up to the currency's minor unit, before the rounding rule;
+    ``margin_floor`` is the lowest price the minimum margin over the landed cost allows.
     """
 
     cost: Decimal
@@ -115,6 +140,10 @@ class PriceBreakdown:
     before_rounding: Decimal
     rounding: Rounding
     margin_floor: Decimal
+    item_price: Decimal
+    shipping: Decimal
+    landed_cost: Decimal
+    cost_basis: CostBasis
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +177,7 @@ def _compare_at(
     # can check, and it only makes sense while it is above what we charge.
     if not rules.compare_at_from_list_price or list_price is None:
         return None
-    compare_at = cents_half_up(list_price)
+    compare_at = round_half_up(list_price, rules.currency)
     return compare_at if compare_at > proposed else None
 
 
@@ -158,17 +187,22 @@ def quote(
     list_price: Decimal | None,
     rules: PricingRules,
     overrides: ProductOverrides = NO_OVERRIDES,
+    shipping: Decimal | None = None,
 ) -> Quote:
-    """Price one product from Amazon's ``cost`` (its selling price) under ``rules``.
+    """Price one product from Amazon's offer under ``rules``.
 
-    ``cost`` ``None`` means Amazon shows no price (held ``no_cost``); a cost or list price of
-    zero or less is a caller bug (sentinels must already mean *absent*) and raises.
+    ``cost`` is the offer's item price and ``shipping`` its shipping price (``None`` or 0:
+    free or not stated). ``cost`` ``None`` means Amazon shows no price (held ``no_cost``); a
+    cost or list price of zero or less, or a negative shipping price, is a caller bug
+    (sentinels must already mean *absent*) and raises ``ValueError``.
     """
     if list_price is not None:
         _check_amount(list_price, "list_price")
     if cost is None:
         return _held(HoldReason.NO_COST, hold_message(HoldReason.NO_COST))
     _check_amount(cost, "cost")
+    shipping = Decimal(0) if shipping is None else shipping
+    _check_decimal(shipping, "shipping", Decimal(0), MAX_AMOUNT)
     if currency is None:
         return _held(HoldReason.UNKNOWN_CURRENCY, hold_message(HoldReason.UNKNOWN_CURRENCY))
     check_currency_code(currency, field="currency")
@@ -179,9 +213,12 @@ def quote(
                 HoldReason.CURRENCY_MISMATCH, amazon_currency=currency, shop_currency=rules.currency
             ),
         )
+    if not supports(rules.rounding, rules.currency):
+        reason = HoldReason.ROUNDING_UNSUPPORTED
+        return _held(reason, hold_message(reason, shop_currency=rules.currency))
 
-    breakdown = _breakdown(cost, rules, overrides)
-    proposed = apply_rounding(breakdown.unrounded, rules.rounding)
+    breakdown = _breakdown(cost, shipping, rules, overrides)
+    proposed = apply_rounding(breakdown.unrounded, rules.rounding, rules.currency)
     compare_at = _compare_at(list_price, proposed, rules)
     if overrides.paused:
         reason = HoldReason.PRODUCT_PAUSED
@@ -195,10 +232,14 @@ def quote(
     return Quote(proposed, compare_at, None, None, breakdown)
 
 
-def _breakdown(cost: Decimal, rules: PricingRules, overrides: ProductOverrides) -> PriceBreakdown:
+def _breakdown(
+    item_price: Decimal, shipping: Decimal, rules: PricingRules, overrides: ProductOverrides
+) -> PriceBreakdown:
     markup = rules.markup_percent
     if overrides.markup_percent is not None:
         markup = overrides.markup_percent
+    landed = item_price + shipping
+    cost = landed if rules.cost_basis is CostBasis.LANDED_COST else item_price
     unrounded = cost * (1 + markup / _HUNDRED) + rules.fixed_addon
     return PriceBreakdown(
         cost=cost,
@@ -206,9 +247,13 @@ def _breakdown(cost: Decimal, rules: PricingRules, overrides: ProductOverrides) 
         markup_from_product=overrides.markup_percent is not None,
         fixed_addon=rules.fixed_addon,
         unrounded=unrounded,
-        before_rounding=apply_rounding(unrounded, Rounding.NONE),
+        before_rounding=apply_rounding(unrounded, Rounding.NONE, rules.currency),
         rounding=rules.rounding,
-        margin_floor=margin_floor(cost, rules.min_margin_percent),
+        margin_floor=margin_floor(landed, rules.min_margin_percent, rules.currency),
+        item_price=item_price,
+        shipping=shipping,
+        landed_cost=landed,
+        cost_basis=rules.cost_basis,
     )
 
 

@@ -136,7 +136,17 @@ def _entry(change: PriceChange, product: Product) -> VariantPrice:
         price=change.proposed_price,
         compare_at_price=change.compare_at_price,
         set_compare_at=sets_compare_at,
+        currency=_currency(change, product),
     )
+
+
+def _currency(change: PriceChange, product: Product) -> str:
+    """The currency the change was quoted in (stored with its rules), else the shop's now."""
+    quoted = (change.rule or {}).get("currency")
+    if isinstance(quoted, str) and quoted != "XXX":
+        return quoted
+    shop = db.session.get(Shop, product.shop_id)
+    return shop.currency if shop is not None and shop.currency else "XXX"
 
 
 def _send_chunk(

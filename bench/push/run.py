@@ -53,7 +53,9 @@ def work_items(admin: Any, shop: str) -> list[tuple[str, list[VariantPrice]]]:
     grouped: dict[str, list[VariantPrice]] = {}
     for variant in admin.variants(shop):
         new_price = (Decimal(variant["price"]) * Decimal("1.07")).quantize(Decimal("0.01"))
-        grouped.setdefault(variant["product_id"], []).append(VariantPrice(variant["id"], new_price))
+        grouped.setdefault(variant["product_id"], []).append(
+            VariantPrice(variant["id"], new_price, currency="USD")
+        )
     return list(grouped.items())
 
 

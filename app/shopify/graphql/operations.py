@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.currency import format_amount
 from app.shopify.graphql.client import AdminClient
 from app.shopify.graphql.documents import document
 from app.shopify.graphql.errors import ShopifyQueryError
@@ -23,18 +24,24 @@ class VariantPrice:
     price: Decimal
     compare_at_price: Decimal | None = None
     set_compare_at: bool = False
+    #: The shop's currency: amounts are written with its minor units ("1238" in JPY).
+    currency: str = field(kw_only=True)
 
     def __post_init__(self) -> None:
         if not self.variant_gid.startswith("gid://shopify/ProductVariant/"):
             raise ValueError(f"variant_gid must be a ProductVariant gid, got {self.variant_gid!r}")
         if not self.price.is_finite() or self.price <= 0:
             raise ValueError(f"price must be a positive Decimal, got {self.price!r}")
+        format_amount(self.price, self.currency)  # raises for more decimals than it has
 
     def to_input(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"id": self.variant_gid, "price": f"{self.price:.2f}"}
+        price = format_amount(self.price, self.currency)
+        entry: dict[str, Any] = {"id": self.variant_gid, "price": price}
         if self.set_compare_at:
             compare_at = self.compare_at_price
-            entry["compareAtPrice"] = None if compare_at is None else f"{compare_at:.2f}"
+            entry["compareAtPrice"] = (
+                None if compare_at is None else format_amount(compare_at, self.currency)
+            )
         return entry
 
 

@@ -12,6 +12,7 @@ from flask.testing import FlaskCliRunner
 from tests.unit.ingest.data_truth import (
     BR_EM_ESTOQUE,
     BR_NAO_DISPONIVEL,
+    CA_SHIPPING,
     DATA_TRUTH,
     JP_YEN,
     NL_TIJDELIJK,
@@ -48,6 +49,8 @@ def derived(tmp_path: Path, name: str, **fields: Any) -> Path:
         (BR_NAO_DISPONIVEL, {"availability": "unavailable", "price": None, "quarantined": False}),
         (PRICE_RANGE, {"price": None, "quarantined": True, "quarantine_reason": "price_range"}),
         (JP_YEN, {"price": "1100", "currency": "JPY", "availability": "in_stock"}),
+        (CA_SHIPPING, {"price": "34.99", "shipping_price": "9.99", "currency": "CAD"}),
+        (NL_TIJDELIJK, {"shipping_price": "0", "price": "799.00"}),
         (
             UK_PARTIAL_PARSE,
             {

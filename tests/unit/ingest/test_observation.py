@@ -43,6 +43,7 @@ def test_contract_json() -> None:
         "observed_at": "2025-06-23T17:56:37+00:00",
         "price": "328.95",
         "list_price": "399.99",
+        "shipping_price": None,
         "currency": "USD",
         "availability": "low_stock",
         "stock_text": "Only 7 left in stock - order soon.",

@@ -65,13 +65,13 @@ def test_within_tolerance_matches_the_percentage(
 def test_margin_floor_is_the_lowest_cent_price_that_keeps_the_margin(
     cost: str, margin: str, floor: str
 ) -> None:
-    assert margin_floor(D(cost), D(margin)) == D(floor)
+    assert margin_floor(D(cost), D(margin), "USD") == D(floor)
 
 
 @given(cost=st.decimals(min_value=D("0.0001"), max_value=D("100000"), places=4), margin=money)
 def test_margin_floor_is_tight(cost: Decimal, margin: Decimal) -> None:
     exact = cost * (1 + margin / 100)
-    floor = margin_floor(cost, margin)
+    floor = margin_floor(cost, margin, "USD")
     assert floor >= exact
     assert floor - D("0.01") < exact
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.pricing.rounding import Rounding, apply_rounding, cents_half_up, cents_up
+from app.currency import round_half_up, round_up
+from app.pricing.rounding import Rounding, apply_rounding
 
 D = Decimal
 
@@ -47,7 +48,7 @@ D = Decimal
     ],
 )
 def test_apply_rounding(price: str, mode: Rounding, expected: str) -> None:
-    result = apply_rounding(D(price), mode)
+    result = apply_rounding(D(price), mode, "USD")
     assert result == D(expected)
     assert str(result) == expected  # always two decimal places
 
@@ -55,7 +56,7 @@ def test_apply_rounding(price: str, mode: Rounding, expected: str) -> None:
 @pytest.mark.parametrize("bad", ["0", "-1", "-0.01", "NaN", "Infinity"])
 def test_apply_rounding_refuses_non_positive_or_non_finite(bad: str) -> None:
     with pytest.raises(ValueError, match=re.escape(repr(D(bad)))):
-        apply_rounding(D(bad), Rounding.NONE)
+        apply_rounding(D(bad), Rounding.NONE, "USD")
 
 
 def test_rounding_values_are_the_stored_names() -> None:
@@ -64,10 +65,10 @@ def test_rounding_values_are_the_stored_names() -> None:
 
 
 def test_cents_helpers() -> None:
-    assert cents_up(D("1.001")) == D("1.01")
-    assert cents_up(D("1.00")) == D("1.00")
-    assert cents_half_up(D("1.005")) == D("1.01")
-    assert cents_half_up(D("1.004")) == D("1.00")
+    assert round_up(D("1.001"), "USD") == D("1.01")
+    assert round_up(D("1.00"), "USD") == D("1.00")
+    assert round_half_up(D("1.005"), "USD") == D("1.01")
+    assert round_half_up(D("1.004"), "USD") == D("1.00")
 
 
 prices = st.decimals(min_value=D("0.0001"), max_value=D("1000000"), places=4)
@@ -75,7 +76,7 @@ prices = st.decimals(min_value=D("0.0001"), max_value=D("1000000"), places=4)
 
 @given(price=prices, mode=st.sampled_from(Rounding))
 def test_rounding_never_lowers_and_moves_less_than_one_unit(price: Decimal, mode: Rounding) -> None:
-    result = apply_rounding(price, mode)
+    result = apply_rounding(price, mode, "USD")
     assert result >= price
     assert result - price < 1
     assert result.as_tuple().exponent == -2
@@ -83,10 +84,10 @@ def test_rounding_never_lowers_and_moves_less_than_one_unit(price: Decimal, mode
 
 @given(price=prices, mode=st.sampled_from([Rounding.END_99, Rounding.END_95]))
 def test_charm_rounding_ends_with_its_ending(price: Decimal, mode: Rounding) -> None:
-    assert str(apply_rounding(price, mode)).endswith(f".{mode.value}")
+    assert str(apply_rounding(price, mode, "USD")).endswith(f".{mode.value}")
 
 
 @given(price=prices, mode=st.sampled_from(Rounding))
 def test_rounding_is_idempotent(price: Decimal, mode: Rounding) -> None:
-    once = apply_rounding(price, mode)
-    assert apply_rounding(once, mode) == once
+    once = apply_rounding(price, mode, "USD")
+    assert apply_rounding(once, mode, "USD") == once

@@ -38,7 +38,7 @@ def test_many_threads_sharing_one_bucket_are_never_throttled(
     now = datetime.now(UTC)
     shopify.admin.buckets.for_shop(SHOP, 100, now).try_spend(1990, now)
     first = variants[0]
-    entry = [VariantPrice(first["id"], Decimal("10.00"))]
+    entry = [VariantPrice(first["id"], Decimal("10.00"), currency="USD")]
     bulk_update_prices(_client(shopify, redis_url), first["product_id"], entry)  # learns
 
     errors: list[BaseException] = []
@@ -47,7 +47,7 @@ def test_many_threads_sharing_one_bucket_are_never_throttled(
         client = _client(shopify, redis_url)
         try:
             for n in range(CALLS_EACH):
-                price = [VariantPrice(variant["id"], Decimal(f"{11 + n}.00"))]
+                price = [VariantPrice(variant["id"], Decimal(f"{11 + n}.00"), currency="USD")]
                 bulk_update_prices(client, variant["product_id"], price)
         except BaseException as error:  # reported below; a thread must not die silently
             errors.append(error)
