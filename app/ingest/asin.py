@@ -205,7 +205,8 @@ def _asin_in(parts: SplitResult, depth: int) -> str | None:
     if depth <= 0:
         return None
     for _, value in parse_qsl(parts.query, keep_blank_values=False):
-        if "/" in value and (asin := _asin_in(_nested(value), depth - 1)) is not None:
+        carries_path = "/" in value or "%2f" in value.lower()
+        if carries_path and (asin := _asin_in(_nested(value), depth - 1)) is not None:
             return asin
     return None
 

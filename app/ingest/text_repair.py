@@ -23,6 +23,12 @@ _REPAIR = ftfy.TextFixerConfig(
 )
 # Not in Unicode's "format" category (Cf) but as invisible when pasted.
 _INVISIBLE_EXTRA = frozenset("\u180e\u3164\u115f\u1160\uffa0")
+#: What rides along with copied text: direction marks (U+200E after an ASIN copied from
+#: Amazon's details table), zero-width spaces and joiners, the byte-order mark, soft hyphens.
+INVISIBLE_EXAMPLES = (
+    "\u200e", "\u200f", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",
+    "\u202a", "\u202c", "\u2066", "\u2069", "\u180e",
+)  # fmt: skip
 
 
 def is_invisible(char: str) -> bool:

@@ -17,10 +17,18 @@ from app.ingest.normalize import normalize_document
 from app.ingest.record import observation_row
 from app.models import Observation, PriceChange, Product, Shop
 from app.price_changes.propose import on_observation
+from app.price_changes.quote import latest_observation
+from app.push.stock import stock_action_needed
 from app.shopify.graphql.operations import VariantPrice
 from tests.integration.factories import make_product, make_shop
 from tests.support import session_token
-from tests.unit.ingest.data_truth import CA_SHIPPING, JP_YEN, case
+from tests.unit.ingest.data_truth import (
+    BR_NAO_DISPONIVEL,
+    CA_SHIPPING,
+    JP_YEN,
+    UK_PARTIAL_PARSE,
+    case,
+)
 
 T0 = datetime(2025, 6, 23, 18, 0, tzinfo=UTC)
 
@@ -124,3 +132,31 @@ def test_charm_endings_are_refused_for_a_yen_shop(app: Flask, client: FlaskClien
     db.session.refresh(shop)
     assert shop.rounding == "none"  # nothing half-written
     assert _patch(client, "yen.myshopify.com", {"rounding": "whole"})[0] == 200
+
+
+def test_a_partial_parse_takes_no_stock_action(app: Flask) -> None:
+    """Issue 13, kind 9: with the zero-inventory action on, a parser failure zeroes nothing;
+    Amazon's own "Não disponível." does."""
+    shop = _shop("stock.myshopify.com", currency="GBP", out_of_stock_action="zero_inventory")
+    uk = make_product(
+        shop,
+        asin="B08Y6Z944Q",
+        marketplace="co.uk",
+        shopify_inventory_item_gid="gid://shopify/InventoryItem/1",
+    )
+    br = make_product(
+        shop,
+        asin="B08CWG5K2D",
+        marketplace="com.br",
+        shopify_inventory_item_gid="gid://shopify/InventoryItem/2",
+    )
+    for product, name in ((uk, UK_PARTIAL_PARSE), (br, BR_NAO_DISPONIVEL)):
+        (reading,) = normalize_document(case(name))
+        db.session.add(observation_row(product, reading, None))
+    db.session.commit()
+    uk_latest, br_latest = latest_observation(uk.id), latest_observation(br.id)
+    assert uk_latest is not None
+    assert br_latest is not None
+    assert (uk_latest.availability, br_latest.availability) == ("unknown", "unavailable")
+    assert not stock_action_needed(shop, uk, uk_latest.availability)
+    assert stock_action_needed(shop, br, br_latest.availability)
