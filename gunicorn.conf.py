@@ -10,9 +10,10 @@ Why gthread, sized as threads = WEB_THREADS + REALTIME_MAX_SOCKETS:
   WEB_THREADS, 64 open dashboards would leave no thread for plain HTTP. So the pool gets one
   thread per allowed socket on top of the HTTP threads, and the app refuses socket number
   REALTIME_MAX_SOCKETS + 1 at once (1013): sockets can never take the HTTP threads.
-- An idle socket's threads sleep in the kernel (no GIL, no CPU); a thread costs about 64 KiB
-  of resident memory here, so 1,000 sockets are ~2,000 threads and well under 200 MiB. Pings
-  are one wake-up per socket every REALTIME_PING_SECONDS.
+- An idle socket's threads sleep in the kernel (no GIL, no CPU). Measured (bench/realtime):
+  1,000 open sockets are 2,000 threads and ~70 MiB more resident memory for the worker, and
+  add ~1 ms of worker CPU to an /api/products request. Pings are one wake-up per socket every
+  REALTIME_PING_SECONDS.
 - gevent/eventlet would hold sockets more cheaply, but every library on the request path
   (psycopg, redis-py, httpx, shopifyapp) would have to cooperate with monkey-patching, and one
   call that does not stalls every socket and request of the worker; threads need no such
