@@ -1,0 +1,146 @@
+"""Driving the stack as Shopify and a merchant do: install, link, approve, read back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tests.reliability.stack import Stack, http_json, wait_until
+
+
+@dataclass
+class Merchant:
+    """One installed shop, used through the app's API with fresh session tokens."""
+
+    stack: Stack
+    shop: str
+    product_ids: list[int] = field(default_factory=list)
+    variant_gids: dict[int, str] = field(default_factory=dict)
+
+    def token(self) -> str:
+        status, body = http_json(
+            "POST", f"{self.stack.shopify_url}/_sim/session-token", {"shop": self.shop}
+        )
+        assert status == 200, body
+        return str(body["id_token"])
+
+    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        return http_json(method, f"{self.stack.web_url}/api{path}", body, headers)
+
+    def changes(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            query = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+            status, body = self.api("GET", "/price-changes?" + urllib.parse.urlencode(query))
+            assert status == 200, body
+            found.extend(body["items"])
+            cursor = body.get("next_cursor")
+            if not cursor:
+                return found
+
+    def latest_change(self, product_id: int) -> dict[str, Any] | None:
+        mine = [c for c in self.changes() if c["product_id"] == product_id]
+        return max(mine, key=lambda c: c["id"]) if mine else None
+
+    def shopify_prices(self) -> dict[str, Decimal]:
+        query = urllib.parse.urlencode({"shop": self.shop})
+        status, body = http_json("GET", f"{self.stack.shopify_url}/_sim/graphql/variants?{query}")
+        assert status == 200, body
+        return {v["id"]: Decimal(v["price"]) for v in body["variants"]}
+
+    def price_writes(self) -> int:
+        """Price writes Shopify received for this shop: one products/update each."""
+        status, body = http_json("GET", f"{self.stack.shopify_url}/_sim/webhooks")
+        assert status == 200, body
+        return sum(
+            1
+            for d in body["deliveries"]
+            if d["shop"] == self.shop and d["topic"] == "products/update"
+        )
+
+
+def install(stack: Stack, shop: str, products: int) -> Merchant:
+    """Install `shop` (managed install, then the first load's token exchange), give it
+    `products` Shopify products, and link each variant to an Amazon listing through the API."""
+    assert http_json("POST", f"{stack.shopify_url}/_sim/install", {"shop": shop})[0] == 200
+    merchant = Merchant(stack, shop)
+    query = urllib.parse.urlencode({"embedded": "1", "shop": shop, "id_token": merchant.token()})
+    status, _ = http_json("GET", f"{stack.web_url}/app?{query}")
+    assert status == 200, f"installing {shop}: HTTP {status}"
+    seed = {"shop": shop, "products": products}
+    assert http_json("POST", f"{stack.shopify_url}/_sim/graphql/seed", seed)[0] == 201
+    status, body = http_json(
+        "GET", f"{stack.shopify_url}/_sim/graphql/variants?shop={urllib.parse.quote(shop)}"
+    )
+    assert status == 200, body
+    prefix = "".join(ch for ch in shop.split(".")[0].upper() if ch.isalnum())[:4].ljust(4, "X")
+    for number, variant in enumerate(body["variants"][:products]):
+        link = {
+            "shopify_variant_gid": variant["id"],
+            "shopify_product_gid": variant["product_id"],
+            "asin": f"B0{prefix}{number:04d}",
+            "marketplace": "com",
+        }
+        status, product = merchant.api("POST", "/products", link)
+        assert status == 201, product
+        merchant.product_ids.append(int(product["id"]))
+        merchant.variant_gids[int(product["id"])] = variant["id"]
+    return merchant
+
+
+def wait_for_proposals(merchant: Merchant, timeout: float = 90) -> dict[int, dict[str, Any]]:
+    """The proposed change of each product once every product has its first change (the
+    scheduler polls, ingest quotes); a product whose change was held (below the margin floor,
+    say) is left out. At least one product must have a proposed change."""
+    first: dict[int, dict[str, Any]] = {}
+
+    def all_quoted() -> bool:
+        for change in sorted(merchant.changes(), key=lambda c: c["id"]):
+            first.setdefault(change["product_id"], change)
+        return set(first) >= set(merchant.product_ids)
+
+    wait_until(all_quoted, timeout, f"{merchant.shop}: a change per product", 1.0)
+    proposals = {pid: c for pid, c in first.items() if c["state"] == "proposed"}
+    states = sorted(c["state"] for c in first.values())
+    assert proposals, f"{merchant.shop}: no proposed change among {states}"
+    return proposals
+
+
+def work_horse(pid: int) -> int | None:
+    """The worker's work horse: its child that leads a process group of its own (RQ's horse
+    calls setpgrp; the worker's scheduler process stays in the worker's group)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        parent, group = int(fields[1]), int(fields[2])
+        if parent == pid and group == int(entry.name):
+            return int(entry.name)
+    return None
+
+
+def kill_worker_and_horse(stack: Stack) -> tuple[int, int | None]:
+    """SIGKILL the work horse by its own pid, then the worker's process group."""
+    worker = stack.processes["worker"]
+    horse = work_horse(worker.pid)
+    if horse is not None:
+        os.kill(horse, signal.SIGKILL)
+    worker_pid = worker.pid
+    worker.stop(signal.SIGKILL)
+    return worker_pid, horse
+
+
+def timed(start: float) -> float:
+    return round(time.monotonic() - start, 1)
