@@ -17,6 +17,7 @@ from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
 from app.models.types import CIPHER_EXTENSION
 from app.observability import exposition, health
 from app.observability import logging as app_logging
+from app.price_changes.ledger import publish_on_commit
 from app.realtime import websocket as realtime_websocket
 from app.shopify import web as shopify_web
 from app.shopify import webhooks
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     sock.init_app(app)
     broker.init_app(app, settings.redis_url)
     realtime_websocket.init_app(app, settings)
+    publish_on_commit()
 
     app.register_blueprint(health.bp)
     exposition.init_app(app)

@@ -15,9 +15,7 @@ def run_migrations_online() -> None:
             **current_app.extensions["migrate"].configure_args,
             "render_as_batch": connection.dialect.name == "sqlite",
         }
-        context.configure(
-            connection=connection, target_metadata=target_db.metadata, **options
-        )
+        context.configure(connection=connection, target_metadata=target_db.metadata, **options)
         with context.begin_transaction():
             context.run_migrations()
 

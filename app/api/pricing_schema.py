@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.models.price_change import CHANGE_STATES
+from app.price_changes.readiness import REASONS
+
 MONEY: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}
 
 
@@ -97,9 +100,9 @@ CHANGE_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"type": "integer"},
         "product_id": {"type": "integer"},
-        "state": {
-            "enum": ["proposed", "approved", "pushing", "pushed", "failed", "held", "superseded"]
-        },
+        "state": {"enum": list(CHANGE_STATES)},
+        "approved_by": {"type": ["string", "null"]},
+        "rejected_by": {"type": ["string", "null"]},
         "proposed_price": MONEY,
         "compare_at_price": MONEY,
         "confirmed_price": MONEY,
@@ -148,12 +151,26 @@ BULK_PUSH_REQUEST: dict[str, Any] = {
     ],
 }
 
+# Why "Update Shopify" left a product alone (app.price_changes.readiness.Skip).
+SKIP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["product_id", "reason", "message"],
+    "properties": {
+        "product_id": {"type": "integer"},
+        "change_id": {"type": ["integer", "null"]},
+        "reason": {"enum": list(REASONS)},
+        "held_reason": {"type": ["string", "null"]},
+        "message": {"type": "string"},
+    },
+}
+
 BULK_PUSH_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["approved", "skipped"],
+    "description": "By product_ids: every id is in exactly one of the two lists.",
     "properties": {
         "approved": {"type": "array", "items": CHANGE_SCHEMA},
-        "skipped": {"type": "array", "items": {"type": "object"}},
+        "skipped": {"type": "array", "items": SKIP_SCHEMA},
     },
 }
 

@@ -68,7 +68,7 @@ def _product_or_404(product_id: int) -> Product:
 def create_product() -> ResponseReturnValue:
     try:
         link = LinkRequest.from_json(with_picked(json_body()))
-        product = link_product(current_session().shop.id, link, utcnow())
+        product = link_product(current_session().shop, link, utcnow())
     except LinkError as error:
         raise ApiError(error.status, error.code, error.message, error.details) from None
     return jsonify(products_json([product])[0]), 201
@@ -216,11 +216,8 @@ def clear_override(product_id: int) -> ResponseReturnValue:
 def push_product(product_id: int) -> ResponseReturnValue:
     session = current_session()
     product = _locked_product_or_404(product_id)
-    change = approval.open_change_of(session.shop.id, product.id)
-    if change is None:
-        raise ApiError(409, "no_change", "Shopify already has this product's price.")
     try:
-        approval.approve(session.shop.id, change, actor=session.actor, now=utcnow())
+        change = approval.push_product(session.shop, product, actor=session.actor, now=utcnow())
     except ApprovalError as error:
         raise refused(error) from None
     return jsonify(change_json(change)), 202

@@ -29,14 +29,21 @@ _AMAZON_URL = (
 LINK_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "description": "the variant as shopify_product_gid + shopify_variant_gid, or as picked",
+    "description": (
+        "the variant as shopify_variant_gid (shopify_product_gid optional: read from Shopify),"
+        " or as picked"
+    ),
     "properties": {
         "picked": PICKED_SCHEMA,
         "shopify_variant_gid": {
             "type": "string",
             "pattern": VARIANT_GID.pattern,
         },
-        "shopify_product_gid": {"type": "string", "pattern": PRODUCT_GID.pattern},
+        "shopify_product_gid": {
+            "type": "string",
+            "pattern": PRODUCT_GID.pattern,
+            "description": "optional: read from Shopify; when given it must own the variant",
+        },
         "asin": {
             "type": "string",
             "pattern": "^[A-Za-z0-9]{10}$",
@@ -109,6 +116,10 @@ PRODUCT_SCHEMA: dict[str, Any] = {
         "amazon_url": {"type": "string"},
         "shopify_product_gid": {"type": "string"},
         "shopify_variant_gid": {"type": "string"},
+        "shopify_inventory_item_gid": {"type": ["string", "null"]},
+        "shopify_variant_title": {"type": ["string", "null"]},
+        "shopify_sku": {"type": ["string", "null"]},
+        "shopify_compare_at_price": {"type": ["string", "null"]},
         "status": {"type": "string", "enum": list(PRODUCT_STATUSES)},
         "status_reason": _TEXT,
         "polling_tier": {"type": "string"},
@@ -194,6 +205,10 @@ def product_json(product: Product) -> dict[str, Any]:
         "amazon_url": f"https://www.amazon.{product.marketplace}/dp/{product.asin}",
         "shopify_product_gid": product.shopify_product_gid,
         "shopify_variant_gid": product.shopify_variant_gid,
+        "shopify_inventory_item_gid": product.shopify_inventory_item_gid,
+        "shopify_variant_title": product.shopify_variant_title,
+        "shopify_sku": product.shopify_sku,
+        "shopify_compare_at_price": _money(product.shopify_compare_at_price),
         "status": product.status,
         "status_reason": product.status_reason,
         "polling_tier": product.polling_tier,

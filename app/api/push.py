@@ -23,7 +23,10 @@ _ERRORS = {401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 422: ERROR_S
 
 @bp.post("/push")
 @operation(
-    summary="Approve and push many changes: by product ids, or every proposed one",
+    summary=(
+        "Approve and push many changes: by product ids (each id approved or skipped with its"
+        " reason), or every proposed one"
+    ),
     tags=["pricing"],
     request=BULK_PUSH_REQUEST,
     responses={202: BULK_PUSH_SCHEMA, **_ERRORS},
@@ -33,12 +36,17 @@ def push_many() -> ResponseReturnValue:
     body = json_body()
     ids, states = _bulk_selection(body)
     session = current_session()
-    approved, skipped = approval.approve_many(
-        session.shop.id, actor=session.actor, now=utcnow(), product_ids=ids, states=states
-    )
+    if ids is not None:
+        approved, skipped = approval.push_products(
+            session.shop, ids, actor=session.actor, now=utcnow()
+        )
+    else:
+        approved, skipped = approval.approve_many(
+            session.shop, actor=session.actor, now=utcnow(), states=states
+        )
     return jsonify(
         approved=[change_json(c) for c in approved],
-        skipped=[{"id": c.id, "product_id": c.product_id, "state": c.state} for c in skipped],
+        skipped=[skip.as_json() for skip in skipped],
     ), 202
 
 

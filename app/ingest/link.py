@@ -1,8 +1,11 @@
 """Linking a Shopify variant to an Amazon listing, from what the merchant sent.
 
 `LinkRequest.from_json` reads an untrusted JSON object into a validated request or raises
-`LinkError` naming every bad field; `link_product` writes it in one transaction (a duplicate
-link is a clean 409, nothing half-written).
+`LinkError` naming every bad field; `link_product` reads the variant from Shopify first (422
+`variant_not_found`, 422 `product_mismatch`; the product GID is derived when omitted), then
+writes the link with what Shopify holds for the variant (product and inventory item GIDs,
+title, SKU, price, compare-at price) in one transaction (a duplicate link is a clean 409,
+nothing half-written).
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from app.config_reader import ZIP_OR_POSTCODE_RE
 from app.extensions import db
 from app.ingest.asin import Listing, ListingError, parse_listing
 from app.ingest.text_repair import clean_pasted
-from app.models import Product
+from app.models import Product, Shop
 from app.models.shop import POLLING_TIERS
-from app.push.jobs import reconcile_prices
+from app.shopify.graphql.errors import ShopifyAuthError, ShopifyError
+from app.shopify.graphql.operations import LinkedVariant, read_linked_variant
+from app.shopify.graphql.shop_client import RECONNECT, admin_client
 
 VARIANT_GID: Final = re.compile(r"^gid://shopify/ProductVariant/[1-9][0-9]{0,18}$")
 PRODUCT_GID: Final = re.compile(r"^gid://shopify/Product/[1-9][0-9]{0,18}$")
@@ -54,7 +59,7 @@ class LinkError(ValueError):
 @dataclass(frozen=True)
 class LinkRequest:
     variant_gid: str
-    product_gid: str
+    product_gid: str | None
     listing: Listing
     polling_tier: str | None = None
     delivery_location: str | None = None
@@ -71,7 +76,11 @@ class LinkRequest:
             )
         problems: dict[str, str] = {}
         variant = _gid(data, "shopify_variant_gid", VARIANT_GID, "ProductVariant", problems)
-        product = _gid(data, "shopify_product_gid", PRODUCT_GID, "Product", problems)
+        product = (
+            _gid(data, "shopify_product_gid", PRODUCT_GID, "Product", problems)
+            if data.get("shopify_product_gid") is not None
+            else None
+        )
         tier = _optional(data, "polling_tier", problems)
         if tier is not None and tier not in POLLING_TIERS:
             problems["polling_tier"] = f"must be one of {', '.join(POLLING_TIERS)}"
@@ -132,15 +141,49 @@ def _listing(data: Mapping[str, Any]) -> Listing:
         raise LinkError(422, "invalid_listing", str(error)) from None
 
 
-def link_product(shop_id: int, request: LinkRequest, now: datetime) -> Product:
-    """Create the link, due for its first poll now; 409 if the variant is already linked."""
+def read_variant(shop: Shop, request: LinkRequest) -> LinkedVariant:
+    """The variant as Shopify has it, checked against the request (``LinkError`` if not)."""
+    try:
+        variant = read_linked_variant(admin_client(shop), request.variant_gid)
+    except ShopifyAuthError as error:
+        raise LinkError(409, "shopify_auth", RECONNECT, {"detail": str(error)}) from None
+    except ShopifyError as error:
+        message = "Shopify did not answer, so the variant could not be checked; try again."
+        raise LinkError(503, "shopify_unavailable", message, {"detail": str(error)}) from None
+    if variant is None:
+        raise LinkError(
+            422,
+            "variant_not_found",
+            f"Shopify has no variant {request.variant_gid} in this shop.",
+            {"field": "shopify_variant_gid"},
+        )
+    if request.product_gid is not None and request.product_gid != variant.product_gid:
+        raise LinkError(
+            422,
+            "product_mismatch",
+            f"{request.variant_gid} belongs to {variant.product_gid}, not {request.product_gid}.",
+            {"field": "shopify_product_gid", "owner": variant.product_gid},
+        )
+    return variant
+
+
+def link_product(shop: Shop, request: LinkRequest, now: datetime) -> Product:
+    """Check the variant with Shopify, then create the link, due for its first poll now;
+    409 if the variant is already linked. Nothing is stored when Shopify says no."""
+    variant = read_variant(shop, request)
     product = Product(
-        shop_id=shop_id,
+        shop_id=shop.id,
         asin=request.listing.asin,
         marketplace=request.listing.marketplace,
         delivery_location=request.delivery_location,
-        shopify_product_gid=request.product_gid,
-        shopify_variant_gid=request.variant_gid,
+        shopify_product_gid=variant.product_gid,
+        shopify_variant_gid=variant.variant_gid,
+        shopify_inventory_item_gid=variant.inventory_item_gid,
+        shopify_variant_title=variant.title,
+        shopify_sku=variant.sku,
+        shopify_price=variant.price,
+        shopify_price_at=now,
+        shopify_compare_at_price=variant.compare_at_price,
         polling_tier=request.polling_tier or "normal",
         status="active",
         next_poll_at=now,
@@ -155,9 +198,6 @@ def link_product(shop_id: int, request: LinkRequest, now: datetime) -> Product:
             "already_linked",
             f"{request.variant_gid} is already linked to an Amazon listing; unlink it first.",
         ) from None
-    # The variant's current Shopify price: tolerance and "unchanged" decisions need it, and
-    # the reconciliation's first read of a product records it (one job per shop at a time).
-    reconcile_prices.enqueue(shop_id)
     return product
 
 

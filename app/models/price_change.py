@@ -1,7 +1,8 @@
 """A price change: a proposed Shopify price and its way to Shopify (an outbox row).
 
-proposed -> approved -> pushing -> pushed | failed | held | superseded. Each transition is
-also written to `price_change_event` with its time and actor, so the history is auditable.
+proposed -> approved -> pushing -> pushed | failed | held | rejected | superseded. Each
+transition is also written to `price_change_event` with its time and actor, so the history is
+auditable.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.types import Id, Money, UTCDateTime, one_of, partial_index, utcnow
 
-CHANGE_STATES = ("proposed", "approved", "pushing", "pushed", "failed", "held", "superseded")
+CHANGE_STATES = (
+    "proposed",
+    "approved",
+    "pushing",
+    "pushed",
+    "failed",
+    "held",
+    "superseded",
+    "rejected",
+)
 OPEN_STATES = ("proposed", "approved", "held")
 
 
@@ -53,6 +63,11 @@ class PriceChange(db.Model):  # type: ignore[name-defined,misc]
     held_reason: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     approved_by: Mapped[str | None] = mapped_column(String(128))
+    # The person who rejected it (a Shopify user id); the same quote is not proposed again.
+    rejected_by: Mapped[str | None] = mapped_column(String(128))
+    # What the quote was computed from (Amazon price and currency, rules, overrides), hashed:
+    # a rejected quote that comes back unchanged is not proposed again.
+    quote_fingerprint: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     confirmed_price: Mapped[Decimal | None] = mapped_column(Money)
     shopify_response: Mapped[dict[str, Any] | None] = mapped_column(JSON)

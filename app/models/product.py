@@ -22,7 +22,9 @@ from app.extensions import db
 from app.models.shop import POLLING_TIERS, Shop
 from app.models.types import Id, Money, Percent, UTCDateTime, one_of, partial_index, utcnow
 
-PRODUCT_STATUSES = ("active", "paused", "needs_attention", "dead")
+# variant_deleted: the Shopify variant is gone (products/delete, or a push Shopify answered
+# PRODUCT_VARIANT_DOES_NOT_EXIST); nothing is polled or pushed for it any more.
+PRODUCT_STATUSES = ("active", "paused", "needs_attention", "dead", "variant_deleted")
 AVAILABILITIES = ("in_stock", "low_stock", "delayed", "out_of_stock", "unavailable", "unknown")
 
 
@@ -74,6 +76,10 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
     # What Shopify holds for the variant, as last confirmed or read back.
     shopify_price: Mapped[Decimal | None] = mapped_column(Money)
     shopify_price_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The variant as Shopify described it when it was linked (issue 10).
+    shopify_variant_title: Mapped[str | None] = mapped_column(Text)
+    shopify_sku: Mapped[str | None] = mapped_column(Text)
+    shopify_compare_at_price: Mapped[Decimal | None] = mapped_column(Money)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

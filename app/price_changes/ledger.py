@@ -2,8 +2,9 @@
 
 Every state change goes through ``move``: the pure state machine checks it, a
 ``price_change_event`` row records when and by whom, and a ``price_change`` event is queued
-on the session; ``commit_and_publish`` commits and only then publishes, so the dashboard
-never hears of a transition that was rolled back.
+on the session; once the session commits (``commit_and_publish``, or any other commit: a
+webhook job's, say) the queued events are published, and a rollback drops them, so the
+dashboard never hears of a transition that was rolled back.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import PriceChange, PriceChangeEvent
@@ -27,6 +31,11 @@ def _pending() -> list[tuple[int, dict[str, Any]]]:
 
 
 def money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def percent(value: Decimal | None) -> str | None:
+    """A percentage as every answer shows it, settings and a change's rules alike: "50.00"."""
     return None if value is None else f"{value:.2f}"
 
 
@@ -46,6 +55,7 @@ def change_json(change: PriceChange) -> dict[str, Any]:
         "held_reason": change.held_reason,
         "held_message": rule.get("held_message"),
         "approved_by": change.approved_by,
+        "rejected_by": change.rejected_by,
         "attempts": change.attempts,
         "error": change.error,
         "idempotency_key": change.idempotency_key,
@@ -108,15 +118,29 @@ def move(
 
 
 def commit_and_publish() -> None:
-    """Commit, then publish the events of what was committed."""
+    """Commit; the events of what was committed are then published (``publish_on_commit``)."""
     db.session.commit()
-    pending = db.session.info.pop(_PENDING, [])
+
+
+def _publish_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
     # One round trip per shop; each shop's events keep their order (and their seq numbers).
     by_shop: dict[int, list[tuple[str, Mapping[str, Any]]]] = {}
     for shop_id, data in pending:
         by_shop.setdefault(shop_id, []).append(("price_change", data))
     for shop_id, events in by_shop.items():
         publish_events(shop_id, events)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def publish_on_commit() -> None:
+    """Publish queued change events after whichever commit makes them true (once per process)."""
+    if not event.contains(Session, "after_commit", _publish_pending):
+        event.listen(Session, "after_commit", _publish_pending)
+        event.listen(Session, "after_rollback", _drop_pending)
 
 
 def discard_pending() -> None:

@@ -3,7 +3,9 @@
 A price PriceBridge did not write marks the product *manually overridden*: nothing is pushed
 over it until the merchant hands it back. Ours is recognised by the Redis marker set just
 before the push, or by the price of the product's latest pushing/pushed change (the marker
-may have expired, or Redis restarted). Runs inside the webhook job's transaction: no commit.
+may have expired, or Redis restarted). The product's open change is held at once
+(``manual_override``), so "Update Shopify" cannot approve a push over the hand-set price.
+Runs inside the webhook job's transaction: no commit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from sqlalchemy import select
 from app.broker import current_broker
 from app.extensions import db
 from app.models import PriceChange, Product, Shop
+from app.models.types import utcnow
+from app.price_changes.ledger import move
+from app.price_changes.readiness import override_message
+from app.price_changes.state import AUTO_ACTOR, ChangeState
 from app.push.push import echo_key
 
 
@@ -65,6 +71,25 @@ def record_shopify_prices(
                 overridden.append(product.id)
             product.manual_override_at = at
             product.manual_override_price = price
+            hold_open_change(shop, product)
         product.shopify_price = price
         product.shopify_price_at = at
     return overridden
+
+
+def hold_open_change(shop: Shop, product: Product) -> None:
+    """Hold the product's proposed or approved change: its price was set by hand."""
+    change = db.session.scalar(
+        select(PriceChange)
+        .where(
+            PriceChange.product_id == product.id,
+            PriceChange.state.in_((ChangeState.PROPOSED.value, ChangeState.APPROVED.value)),
+        )
+        .with_for_update()
+    )
+    if change is None:
+        return
+    change.held_reason = "manual_override"
+    change.rule = {**(change.rule or {}), "held_message": override_message(product, shop.currency)}
+    detail = {"reason": "manual_override", "shopify_price": f"{product.manual_override_price}"}
+    move(change, ChangeState.HELD, actor=AUTO_ACTOR, now=utcnow(), detail=detail)

@@ -149,7 +149,16 @@ def _reprice_round(live: list[tuple[Product, int]], now: datetime) -> tuple[set[
     db.session.flush()  # frees the open-change slots before the inserts
     keys = free_keys([(shop, product, p.result, obs) for shop, product, obs, p in proposals])
     changes = [
-        insert_change(shop, product, obs, p.result, rule_snapshot(p.rules, p.result), now, key)
+        insert_change(
+            shop,
+            product,
+            obs,
+            p.result,
+            rule_snapshot(p.rules, p.result),
+            now,
+            key,
+            fingerprint=p.fingerprint,
+        )
         for (shop, product, obs, p), key in zip(proposals, keys, strict=True)
     ]
     db.session.flush()

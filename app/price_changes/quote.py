@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Observation, Product, Shop
+from app.price_changes.ledger import money, percent
 from app.pricing.guard import HoldReason, hold_message
 from app.pricing.rounding import Rounding
 from app.pricing.rules import CostBasis, PricingRules, ProductOverrides, Quote, quote
@@ -80,17 +86,13 @@ def rule_snapshot(rules: PricingRules, result: Quote) -> dict[str, Any]:
     """What a change was computed with, stored on the row for the audit trail."""
     snapshot: dict[str, Any] = {
         "currency": rules.currency,
-        "markup_percent": str(rules.markup_percent),
-        "fixed_addon": str(rules.fixed_addon),
+        "markup_percent": percent(rules.markup_percent),
+        "fixed_addon": money(rules.fixed_addon),
         "rounding": rules.rounding.value,
         "compare_at_from_list_price": rules.compare_at_from_list_price,
-        "min_margin_percent": str(rules.min_margin_percent),
+        "min_margin_percent": percent(rules.min_margin_percent),
         "cost_basis": rules.cost_basis.value,
-        "auto_push_tolerance_percent": (
-            None
-            if rules.auto_push_tolerance_percent is None
-            else str(rules.auto_push_tolerance_percent)
-        ),
+        "auto_push_tolerance_percent": percent(rules.auto_push_tolerance_percent),
         "held_message": result.held_message,
     }
     if result.breakdown is not None:
@@ -100,10 +102,38 @@ def rule_snapshot(rules: PricingRules, result: Quote) -> dict[str, Any]:
             "item_price": str(b.item_price),
             "shipping": str(b.shipping),
             "landed_cost": str(b.landed_cost),
-            "markup_percent": str(b.markup_percent),
+            "markup_percent": percent(b.markup_percent),
             "markup_from_product": b.markup_from_product,
-            "fixed_addon": str(b.fixed_addon),
+            "fixed_addon": money(b.fixed_addon),
             "before_rounding": str(b.before_rounding),
             "margin_floor": str(b.margin_floor),
         }
     return snapshot
+
+
+def _fact(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 50, 50.0 and 50.00 are one markup
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def quote_fingerprint(
+    observation: Observation, rules: PricingRules, overrides: ProductOverrides, result: Quote
+) -> str:
+    """What a quote was computed from, hashed (64 hex digits): Amazon's price, list price and
+    currency, the landed cost, every store rule and the product's overrides. Two quotes with
+    the same fingerprint are the same quote: one the merchant rejected is not proposed again.
+    """
+    cost = result.breakdown.cost if result.breakdown is not None else None
+    facts = {
+        "amazon": [_fact(observation.price), _fact(observation.list_price), observation.currency],
+        "cost": _fact(cost),
+        "rules": {f.name: _fact(getattr(rules, f.name)) for f in dataclasses.fields(rules)},
+        "overrides": {
+            f.name: _fact(getattr(overrides, f.name)) for f in dataclasses.fields(overrides)
+        },
+    }
+    text = json.dumps(facts, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

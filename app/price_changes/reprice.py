@@ -15,7 +15,13 @@ from app.extensions import db
 from app.models import Observation, PriceChange, Product, Shop
 from app.price_changes.idempotency import idempotency_key
 from app.price_changes.ledger import move, record_created
-from app.price_changes.quote import quote_product, rule_snapshot, shop_rules
+from app.price_changes.quote import (
+    product_overrides,
+    quote_fingerprint,
+    quote_product,
+    rule_snapshot,
+    shop_rules,
+)
 from app.price_changes.state import AUTO_ACTOR, ChangeRef, ChangeState, choose_superseded
 from app.pricing.rules import PricingRules, Quote, may_auto_push
 
@@ -51,7 +57,10 @@ def reprice(
     if settled is None:
         return Repriced(None, False)
     snapshot = rule_snapshot(settled.rules, settled.result)
-    change = insert_change(shop, product, observation, settled.result, snapshot, now)
+    change = insert_change(
+        shop, product, observation, settled.result, snapshot, now,
+        fingerprint=settled.fingerprint,
+    )  # fmt: skip
     db.session.flush()
     return after_insert(change, product, settled, actor=actor, now=now)
 
@@ -62,6 +71,7 @@ class Proposal:
 
     rules: PricingRules
     result: Quote
+    fingerprint: str
 
 
 def settle(
@@ -77,7 +87,10 @@ def settle(
     done, None when only the supersessions are, or the change to insert after a flush."""
     rules = shop_rules(shop)
     result = quote_product(shop, product, observation, rules)
+    fingerprint = quote_fingerprint(observation, rules, product_overrides(product), result)
     refs = refs_of([product])[product.id] if refs is None else refs
+    if _rejected_before(refs, fingerprint):
+        return Repriced(None, False)  # the merchant said no to this very quote
     open_change = next((c for c, _ in refs if c.state in ("proposed", "approved", "held")), None)
     new_ref = ChangeRef(None, product.shopify_variant_gid, S.PROPOSED, observation.observed_at, now)
     decision = choose_superseded([ref for _, ref in refs], new_ref)
@@ -96,7 +109,17 @@ def settle(
             move(change, S.SUPERSEDED, actor=actor, now=now, detail={"reason": why})
     if result.proposed_price is None or unchanged:
         return None
-    return Proposal(rules, result)
+    return Proposal(rules, result, fingerprint)
+
+
+def _rejected_before(refs: list[tuple[PriceChange, ChangeRef]], fingerprint: str) -> bool:
+    """Whether the product's newest change is one the merchant rejected, for this quote."""
+    newest = max((change for change, _ in refs), key=lambda change: change.id, default=None)
+    return (
+        newest is not None
+        and newest.state == S.REJECTED.value
+        and newest.quote_fingerprint == fingerprint
+    )
 
 
 def after_insert(
@@ -130,6 +153,8 @@ def insert_change(
     rules_snapshot: dict[str, object],
     now: datetime,
     key: str | None = None,
+    *,
+    fingerprint: str | None = None,
 ) -> PriceChange:
     assert result.proposed_price is not None
     change = PriceChange(
@@ -143,6 +168,7 @@ def insert_change(
         currency=shop.currency or observation.currency or "XXX",
         rule=rules_snapshot,
         held_reason=_reason(result),
+        quote_fingerprint=fingerprint,
         idempotency_key=key or free_keys([(shop, product, result, observation)])[0],
         attempts=0,
         created_at=now,
@@ -154,22 +180,26 @@ def insert_change(
 
 def refs_of(products: list[Product]) -> dict[int, list[tuple[PriceChange, ChangeRef]]]:
     """The changes of locked products that matter to superseding, locked too (a push claiming
-    one of them commits before we read it: never overwrite it), oldest first per product."""
+    one of them commits before we read it: never overwrite it), oldest first per product;
+    with the newest pushed and the newest rejected change of each."""
     if not products:
         return {}
     ids = sorted(product.id for product in products)
     observed = select(Observation.observed_at).where(Observation.id == PriceChange.observation_id)
-    newest_pushed = (
+    newest_decided = (
         select(func.max(PriceChange.id))
-        .where(PriceChange.product_id.in_(ids), PriceChange.state == S.PUSHED.value)
-        .group_by(PriceChange.product_id)
+        .where(
+            PriceChange.product_id.in_(ids),
+            PriceChange.state.in_((S.PUSHED.value, S.REJECTED.value)),
+        )
+        .group_by(PriceChange.product_id, PriceChange.state)
     )
     rows = db.session.execute(
         select(PriceChange, observed.scalar_subquery())
         .where(
             PriceChange.product_id.in_(ids),
             PriceChange.state.in_([s.value for s in LIVE_STATES])
-            | PriceChange.id.in_(newest_pushed),
+            | PriceChange.id.in_(newest_decided),
         )
         .order_by(PriceChange.product_id, PriceChange.id)
         .with_for_update(of=PriceChange)

@@ -22,16 +22,25 @@ from app.models import Observation, Product, Shop
 from app.models.shop import OUT_OF_STOCK_ACTIONS
 from app.models.types import utcnow
 from app.price_changes import jobs
-from app.price_changes.ledger import commit_and_publish, money
+from app.price_changes.ledger import commit_and_publish, money, percent
 from app.price_changes.propose import lock_product
 from app.price_changes.quote import latest_observation, product_overrides, shop_rules
 from app.price_changes.reprice import reprice
 from app.pricing.preview import PreviewInput, preview
 from app.pricing.rounding import Rounding, supports, unsupported_message
-from app.pricing.rules import CostBasis, PricingRules, ProductOverrides, Quote
+from app.pricing.rules import (
+    MAX_AMOUNT,
+    MAX_MARKUP_PERCENT,
+    MAX_MIN_MARGIN_PERCENT,
+    MAX_TOLERANCE_PERCENT,
+    CostBasis,
+    PricingRules,
+    Quote,
+)
 from app.push import jobs as push_jobs
 
 INLINE_REPRICE_LIMIT = 500
+MAX_ADDON = MAX_AMOUNT
 REPRICE_CHUNK = 200
 DECIMALS = ("markup_percent", "fixed_addon", "min_margin_percent", "auto_push_tolerance_percent")
 FIELDS = (
@@ -44,67 +53,100 @@ FIELDS = (
 
 
 class SettingsError(ValueError):
-    """A setting the body gets wrong; ``field`` names it."""
+    """A setting the body gets wrong; ``field`` names it once, ``problem`` says what is wrong
+    with the value as the merchant typed it ("must be between 0 and 1000, got -10")."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field} {problem}")
         self.field = field
 
 
+# Each decimal setting: (lowest, highest, decimal places). Percentages and amounts are stored
+# with two decimals (NUMERIC(7,2) and NUMERIC(12,2)), so a value is refused rather than
+# rounded when stored: the rules used and the rules kept are the same numbers.
+LIMITS: dict[str, tuple[Decimal, Decimal, int]] = {
+    "markup_percent": (Decimal(0), MAX_MARKUP_PERCENT, 2),
+    "markup_override_percent": (Decimal(0), MAX_MARKUP_PERCENT, 2),
+    "fixed_addon": (Decimal(0), MAX_ADDON, 2),
+    "min_margin_percent": (Decimal(0), MAX_MIN_MARGIN_PERCENT, 2),
+    "auto_push_tolerance_percent": (Decimal(0), MAX_TOLERANCE_PERCENT, 2),
+}
+
+
 def settings_json(shop: Shop) -> dict[str, Any]:
-    tolerance = shop.auto_push_tolerance_percent
     return {
         "currency": shop.currency,
-        "markup_percent": str(shop.markup_percent),
+        "markup_percent": percent(shop.markup_percent),
         "fixed_addon": money(shop.fixed_addon),
         "rounding": shop.rounding,
         "compare_at_from_list_price": shop.compare_at_from_list_price,
         "cost_basis": shop.cost_basis,
-        "min_margin_percent": str(shop.min_margin_percent),
-        "auto_push_tolerance_percent": None if tolerance is None else str(tolerance),
+        "min_margin_percent": percent(shop.min_margin_percent),
+        "auto_push_tolerance_percent": percent(shop.auto_push_tolerance_percent),
         "out_of_stock_action": shop.out_of_stock_action,
     }
 
 
+def _as_typed(value: object) -> str:
+    """The value as the merchant typed it, for a message (never a Python repr)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return "a list" if isinstance(value, list) else "an object"
+
+
 def _decimal(field: str, value: object, model: type[Shop | Product] = Shop) -> Decimal:
-    """`value` as a Decimal that `model`'s column for `field` stores exactly, else
-    SettingsError: preview and apply then agree, and PostgreSQL never refuses it."""
+    """A decimal setting read from JSON, checked against ``LIMITS`` and stored exactly by
+    ``model``'s column (never rounded: the rules used and the rules kept are the same), else
+    SettingsError naming the field once with the value as typed."""
+    typed = _as_typed(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema's integer: 300.0 is 300
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if isinstance(value, float):
         # A binary float (0.1) is not the decimal the merchant typed: send a string.
-        raise SettingsError(field, f'must be a decimal string such as "12.50", got {value!r}')
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise SettingsError(field, f"must be a decimal string, got {value!r}") from None
-    if not amount.is_finite():
-        raise SettingsError(field, f"must be finite, got {value!r}")
-    _check_storable(field, amount, model.__table__.c[field].type)
-    return amount
+        raise SettingsError(field, f'must be a decimal string such as "12.50", got {typed}')
+    amount: Decimal | None = None
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            amount = None
+    if amount is None or not amount.is_finite():
+        raise SettingsError(field, f'must be a decimal string such as "12.50", got {typed}')
+    low, high, places = LIMITS[field]
+    if not low <= amount <= high:
+        raise SettingsError(field, f"must be between {low} and {high}, got {typed}")
+    exact = amount.quantize(Decimal(1).scaleb(-places))
+    if exact != amount:
+        raise SettingsError(field, f"can have at most {places} decimal places, got {typed}")
+    _check_storable(field, exact, model.__table__.c[field].type, typed)
+    return exact
 
 
-def _check_storable(field: str, amount: Decimal, column: Any) -> None:
+def _check_storable(field: str, amount: Decimal, column: Any, typed: str) -> None:
     """NUMERIC(precision, scale) holds at most precision - scale whole digits and `scale`
     decimals; 1e-999999 has neither an exact nor a PostgreSQL-readable form there."""
     precision, scale = column.precision, column.scale
     limit = Decimal(10) ** (precision - scale)
     _sign, _digits, exponent = amount.as_tuple()
     if not -limit < amount < limit:
-        raise SettingsError(field, f"must be below {limit:,}, got {amount}")
+        raise SettingsError(field, f"must be below {limit:,}, got {typed}")
     if (
         isinstance(exponent, int)
         and exponent < -scale
         and amount != amount.quantize(Decimal(1).scaleb(-scale))
     ):
-        raise SettingsError(field, f"must have at most {scale} decimal places, got {amount}")
+        raise SettingsError(field, f"can have at most {scale} decimal places, got {typed}")
 
 
 def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]:
     """The rules and out-of-stock action ``body`` asks for, validated as a whole."""
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
-        raise SettingsError(unknown[0], f"is not a setting; settings are {', '.join(FIELDS)}")
+        raise SettingsError(unknown[0], f"is not a setting; the settings are {', '.join(FIELDS)}")
     current = shop_rules(shop)
     changes: dict[str, Any] = {}
     for name in DECIMALS:
@@ -116,15 +158,21 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
             changes["rounding"] = Rounding(body["rounding"])
         except ValueError:
             allowed = ", ".join(r.value for r in Rounding)
-            raise SettingsError("rounding", f"must be one of {allowed}") from None
+            typed = _as_typed(body["rounding"])
+            raise SettingsError("rounding", f"must be one of {allowed}, got {typed}") from None
     if "compare_at_from_list_price" in body:
-        changes["compare_at_from_list_price"] = body["compare_at_from_list_price"]
+        flag = body["compare_at_from_list_price"]
+        if not isinstance(flag, bool):
+            problem = f"must be true or false, got {_as_typed(flag)}"
+            raise SettingsError("compare_at_from_list_price", problem)
+        changes["compare_at_from_list_price"] = flag
     if "cost_basis" in body:
         try:
             changes["cost_basis"] = CostBasis(body["cost_basis"])
         except ValueError:
             allowed = ", ".join(c.value for c in CostBasis)
-            raise SettingsError("cost_basis", f"must be one of {allowed}") from None
+            typed = _as_typed(body["cost_basis"])
+            raise SettingsError("cost_basis", f"must be one of {allowed}, got {typed}") from None
     rounding = changes.get("rounding", current.rounding)
     if shop.currency is not None and not supports(rounding, shop.currency):
         raise SettingsError("rounding", unsupported_message(rounding, shop.currency))
@@ -135,7 +183,9 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
         raise SettingsError(field, str(error)) from None
     action = body.get("out_of_stock_action", shop.out_of_stock_action)
     if action not in OUT_OF_STOCK_ACTIONS:
-        raise SettingsError("out_of_stock_action", f"must be one of {OUT_OF_STOCK_ACTIONS}")
+        allowed = ", ".join(OUT_OF_STOCK_ACTIONS)
+        problem = f"must be one of {allowed}, got {_as_typed(action)}"
+        raise SettingsError("out_of_stock_action", problem)
     return rules, action
 
 
@@ -292,14 +342,10 @@ def update_product(
     if "markup_override_percent" in body:
         raw = body["markup_override_percent"]
         markup = None if raw is None else _decimal("markup_override_percent", raw, Product)
-        try:
-            ProductOverrides(markup_percent=markup)
-        except (TypeError, ValueError) as error:
-            raise SettingsError("markup_override_percent", str(error)) from None
         product.markup_override_percent = markup
     if "paused" in body:
         if not isinstance(body["paused"], bool):
-            raise SettingsError("paused", f"must be true or false, got {body['paused']!r}")
+            raise SettingsError("paused", f"must be true or false, got {_as_typed(body['paused'])}")
         if body["paused"]:
             product.status = "paused"
         elif product.status == "paused":

@@ -5,11 +5,15 @@
     proposed ──► approved ──► pushing ──► pushed
         │            │            └─────► failed ──► approved   (a person retries)
         ├──► held ◄──┘
-        └──► superseded ◄── (proposed | approved | held | failed)
+        ├──► superseded ◄── (proposed | approved | held | failed)
+        └──► rejected ◄──── (proposed | approved | held | failed: a person says no)
 
 Decisions, so no one has to guess:
 
-* ``pushed`` and ``superseded`` are terminal: nothing leaves them.
+* ``pushed``, ``superseded`` and ``rejected`` are terminal: nothing leaves them.
+* ``rejected`` is a person's decision, never the automatic actor's; it differs from
+  ``superseded`` (replaced by a newer quote), so the history tells the two apart, and the
+  same quote is not proposed again (``app.price_changes.reprice``).
 * ``failed`` is terminal for the machine; only a person may send it back to ``approved``
   (a manual retry). Transient errors are retried *inside* ``pushing`` (the attempts counter
   grows), so ``failed`` means retries ran out or Shopify refused the price.
@@ -42,6 +46,7 @@ class ChangeState(StrEnum):
     FAILED = "failed"
     HELD = "held"
     SUPERSEDED = "superseded"
+    REJECTED = "rejected"
 
 
 class InvalidTransition(ValueError):
@@ -55,18 +60,22 @@ class InvalidTransition(ValueError):
 
 S = ChangeState
 TRANSITIONS: dict[ChangeState, frozenset[ChangeState]] = {
-    S.PROPOSED: frozenset({S.APPROVED, S.HELD, S.SUPERSEDED}),
-    S.APPROVED: frozenset({S.PUSHING, S.HELD, S.SUPERSEDED}),
+    S.PROPOSED: frozenset({S.APPROVED, S.HELD, S.SUPERSEDED, S.REJECTED}),
+    S.APPROVED: frozenset({S.PUSHING, S.HELD, S.SUPERSEDED, S.REJECTED}),
     S.PUSHING: frozenset({S.PUSHED, S.FAILED}),
     S.PUSHED: frozenset(),
-    S.FAILED: frozenset({S.APPROVED, S.SUPERSEDED}),
-    S.HELD: frozenset({S.SUPERSEDED}),
+    S.FAILED: frozenset({S.APPROVED, S.SUPERSEDED, S.REJECTED}),
+    S.HELD: frozenset({S.SUPERSEDED, S.REJECTED}),
     S.SUPERSEDED: frozenset(),
+    S.REJECTED: frozenset(),
 }
 # Transitions that need a person's decision, never the automatic actor.
-PERSON_ONLY: frozenset[tuple[ChangeState, ChangeState]] = frozenset({(S.FAILED, S.APPROVED)})
+PERSON_ONLY: frozenset[tuple[ChangeState, ChangeState]] = frozenset(
+    {(S.FAILED, S.APPROVED)}
+    | {(state, S.REJECTED) for state, targets in TRANSITIONS.items() if S.REJECTED in targets}
+)
 INITIAL_STATES: frozenset[ChangeState] = frozenset({S.PROPOSED, S.HELD})
-TERMINAL_STATES: frozenset[ChangeState] = frozenset({S.PUSHED, S.SUPERSEDED})
+TERMINAL_STATES: frozenset[ChangeState] = frozenset({S.PUSHED, S.SUPERSEDED, S.REJECTED})
 # States whose change has not reached Shopify and may still be replaced by a newer one.
 SUPERSEDABLE_STATES: frozenset[ChangeState] = frozenset(
     state for state, targets in TRANSITIONS.items() if S.SUPERSEDED in targets
@@ -185,7 +194,8 @@ def choose_superseded(existing: Iterable[ChangeRef], new: ChangeRef) -> Superses
 
     A change displaces every older one for the same variant that has not reached Shopify
     (proposed, approved, held, failed). ``pushing`` and ``pushed`` changes are never
-    displaced. If any other change for the variant (in any state but superseded) comes from a
+    displaced. If any other change for the variant (in any state but superseded or rejected)
+    comes from a
     newer observation, ``new`` is outdated and displaces nothing: an old price must never be
     pushed over a newer one. Among changes from the same observation the later-created wins,
     and ``new`` wins a complete tie.
@@ -197,7 +207,7 @@ def choose_superseded(existing: Iterable[ChangeRef], new: ChangeRef) -> Superses
         change
         for change in existing
         if change.variant_gid == new.variant_gid
-        and change.state is not ChangeState.SUPERSEDED
+        and change.state not in (ChangeState.SUPERSEDED, ChangeState.REJECTED)
         and not (change.change_id is not None and change.change_id == new.change_id)
     ]
     if any(change.recency > new.recency for change in rivals):

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import PriceChange, Product
 from app.models.price_change import OPEN_STATES
 from app.models.types import one_of
-from app.price_changes.ledger import money
+from app.price_changes.ledger import money, percent
 
 OPEN = OPEN_STATES
 # The WHERE of ix_price_change_live (app/models/price_change.py).
@@ -81,7 +81,7 @@ def _summary(product: Product, change: PriceChange | None) -> dict[str, Any]:
         "markup_override_percent": (
             None
             if product.markup_override_percent is None
-            else str(product.markup_override_percent)
+            else percent(product.markup_override_percent)
         ),
         "paused": product.status == "paused",
         "stock_set_aside": product.inventory_set_aside is not None,

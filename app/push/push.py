@@ -23,6 +23,7 @@ from app.observability import metrics
 from app.price_changes.ledger import commit_and_publish, move
 from app.price_changes.quote import latest_observation
 from app.price_changes.state import AUTO_ACTOR, ChangeState, is_pushable, is_stale
+from app.price_changes.withdraw import mark_variant_deleted
 from app.realtime.events import publish_event
 from app.shopify.graphql.client import AdminClient
 from app.shopify.graphql.errors import ShopifyAuthError, ShopifyError
@@ -34,6 +35,8 @@ BATCH = 250
 MAX_ATTEMPTS = 5
 # How long the echo of our own write (products/update) is recognised by the marker alone.
 ECHO_MARKER_SECONDS = 900
+# userError codes that mean the variant is gone for good (a products/delete may come later).
+GONE_CODES = frozenset({"PRODUCT_VARIANT_DOES_NOT_EXIST", "PRODUCT_DOES_NOT_EXIST"})
 
 Claimed = tuple[PriceChange, Product]
 Clock = Callable[[], datetime]
@@ -96,6 +99,8 @@ def claim(shop_id: int, *, now: datetime, report: PushReport) -> list[Claimed]:
 
 
 def _must_not_push(change: PriceChange, product: Product) -> str | None:
+    if product.status == "variant_deleted":
+        return "variant_deleted"
     if product.manual_override_at is not None:
         return "manual_override"
     latest = latest_observation(product.id)
@@ -167,6 +172,7 @@ def _send_chunk(
         for index, (change, product) in enumerate(remaining):
             if index in outcome.errors:
                 _fail(change, outcome.errors[index], now=clock(), report=report)
+                _if_gone(change, product, outcome.errors[index])
             elif index in outcome.confirmed:
                 confirm(change, product, outcome.confirmed[index], now=clock(), how="mutation")
                 report.pushed += 1
@@ -179,6 +185,17 @@ def _send_chunk(
             commit_and_publish()
             return
         remaining = still
+
+
+def _if_gone(change: PriceChange, product: Product, error: dict[str, object]) -> None:
+    """Shopify says the variant (or its product) no longer exists: the product stops."""
+    code = error.get("code")
+    if code in GONE_CODES:
+        reason = (
+            f"Shopify answered {code} when PriceBridge pushed {change.proposed_price:.2f}"
+            f" {change.currency}: the variant was deleted in Shopify."
+        )
+        mark_variant_deleted(product, reason)
 
 
 def confirm(

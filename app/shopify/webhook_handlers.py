@@ -26,6 +26,9 @@ from app.shopify.lifecycle import affected_rows, mark_uninstalled
 
 log = logging.getLogger(__name__)
 
+# products/update carries at most 100 variants: a longer product's absent ones may still exist.
+MAX_PAYLOAD_VARIANTS = 100
+
 # Per-shop Redis keys start with one of these; shop/redact deletes them. New per-shop keys
 # belong under pricebridge:shop:{shop_id}: (realtime does); the others are listed as they exist.
 SHOP_REDIS_PREFIXES = (
@@ -107,15 +110,28 @@ def on_product_updated(shop: Shop, payload: Mapping[str, Any]) -> None:
     """Hook for products/update: record Shopify's price of each linked variant.
 
     A price PriceBridge did not write (not the echo of its own push) marks the product
-    manually overridden; a late delivery never overwrites a price read at a later time.
+    manually overridden; a late delivery never overwrites a price read at a later time. A
+    linked variant of the product that the payload no longer lists was deleted.
     """
     from app.price_changes.override import record_shopify_prices
 
-    record_shopify_prices(shop, _variant_prices(payload))
+    prices = list(_variant_prices(payload))
+    record_shopify_prices(shop, iter(prices))
+    gid = payload.get("admin_graphql_api_id")
+    listed = payload.get("variants")
+    if isinstance(gid, str) and isinstance(listed, list) and len(listed) < MAX_PAYLOAD_VARIANTS:
+        kept = {variant_gid for variant_gid, _, _ in prices}
+        gone = [
+            product for product in _linked_to(shop, gid) if product.shopify_variant_gid not in kept
+        ]
+        on_variants_deleted(
+            gone, "The variant was deleted in Shopify (products/update no longer lists it)."
+        )
 
 
 def handle_products_delete(webhook: ReceivedWebhook) -> None:
-    """Unlink: the product's variants are gone from Shopify, so their links go too."""
+    """The product and its variants are gone from Shopify: their links stop (status
+    ``variant_deleted``, with the reason), keeping their history."""
     product_id = webhook.payload.get("id")
     if isinstance(product_id, bool) or not isinstance(product_id, int | str):
         raise WebhookPayloadError(f"products/delete 'id' is not a product id: {product_id!r}")
@@ -124,10 +140,33 @@ def handle_products_delete(webhook: ReceivedWebhook) -> None:
         log.info("products/delete for a shop we do not know; nothing to do")
         return
     gid = f"gid://shopify/Product/{product_id}"
-    removed = affected_rows(
-        delete(Product).where(Product.shop_id == shop.id, Product.shopify_product_gid == gid)
+    gone = _linked_to(shop, gid)
+    when = (webhook.triggered_at or utcnow()).date().isoformat()
+    on_variants_deleted(gone, f"The product was deleted in Shopify (products/delete, {when}).")
+    log.info("product %s deleted in Shopify: %d links stopped", gid, len(gone))
+
+
+def _linked_to(shop: Shop, product_gid: str) -> list[Product]:
+    return list(
+        db.session.scalars(
+            select(Product)
+            .where(
+                Product.shop_id == shop.id,
+                Product.shopify_product_gid == product_gid,
+                Product.status != "variant_deleted",
+            )
+            .order_by(Product.id)
+            .with_for_update()
+        )
     )
-    log.info("product %s deleted in Shopify: %d links removed", gid, removed)
+
+
+def on_variants_deleted(products: list[Product], reason: str) -> None:
+    """Hook for variants Shopify says are gone: they stop, their open changes are withdrawn."""
+    from app.price_changes.withdraw import variants_deleted
+
+    if products:
+        variants_deleted(products, reason, now=utcnow())
 
 
 def handle_customers_data_request(webhook: ReceivedWebhook) -> None:

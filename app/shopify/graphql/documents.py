@@ -18,6 +18,7 @@ COST_HINTS = {
     "InventoryLevels": 20,
     "ShopDetails": 1,
     "VariantSearch": 30,
+    "LinkedVariant": 3,
 }
 
 

@@ -102,6 +102,40 @@ def bulk_update_prices(
     return outcome
 
 
+@dataclass(frozen=True)
+class LinkedVariant:
+    """A variant as Shopify describes it (``LinkedVariant.graphql``); money in shop currency."""
+
+    variant_gid: str
+    product_gid: str
+    inventory_item_gid: str | None
+    title: str
+    sku: str | None
+    price: Decimal
+    compare_at_price: Decimal | None
+
+
+def read_linked_variant(client: AdminClient, variant_gid: str) -> LinkedVariant | None:
+    """The variant, or None when the shop has no such variant (deleted, or never there)."""
+    answer = client.execute(document("LinkedVariant"), {"id": variant_gid})
+    node = answer.data.get("productVariant")
+    if not isinstance(node, dict):
+        return None
+    where = f"variant {variant_gid}"
+    compare_at = node.get("compareAtPrice")
+    return LinkedVariant(
+        variant_gid=str(node["id"]),
+        product_gid=str((node.get("product") or {})["id"]),
+        inventory_item_gid=(node.get("inventoryItem") or {}).get("id"),
+        title=str(node.get("title") or ""),
+        sku=node.get("sku") or None,
+        price=parse_money(node.get("price"), f"price of {where}"),
+        compare_at_price=None
+        if compare_at is None
+        else parse_money(compare_at, f"compare-at price of {where}"),
+    )
+
+
 def read_variant_prices(client: AdminClient, variant_gids: Sequence[str]) -> dict[str, Decimal]:
     """Shopify's current price of each variant that still exists (up to 250 per call)."""
     prices: dict[str, Decimal] = {}

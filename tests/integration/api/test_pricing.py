@@ -148,7 +148,8 @@ def test_a_held_change_says_why_it_cannot_be_pushed(client: FlaskClient) -> None
 def test_nothing_to_push_when_shopify_has_the_price(client: FlaskClient) -> None:
     product = _priced(_shop(), shopify="25.99")
     status, body = _call(client, "POST", f"/api/products/{product.id}/push")
-    assert (status, body["error"]["code"]) == (409, "no_change")
+    assert (status, body["error"]["code"]) == (409, "in_sync")
+    assert body["error"]["message"] == "Shopify already has this product's price (25.99 USD)."
 
 
 def test_approve_reject_and_a_second_decision_is_refused(client: FlaskClient) -> None:
@@ -156,9 +157,9 @@ def test_approve_reject_and_a_second_decision_is_refused(client: FlaskClient) ->
     first, second = _priced(shop), _priced(shop)
     change = _open_change(first)
     status, body = _call(client, "POST", f"/api/price-changes/{change.id}/reject")
-    assert (status, body["state"]) == (200, "superseded")
+    assert (status, body["state"], body["rejected_by"]) == (200, "rejected", "777")
     status, body = _call(client, "POST", f"/api/price-changes/{change.id}/approve")
-    assert (status, body["error"]["code"]) == (409, "invalid_transition")
+    assert (status, body["error"]["code"]) == (409, "already_rejected")
     other = _open_change(second)
     status, body = _call(client, "POST", f"/api/price-changes/{other.id}/approve")
     assert (status, body["state"]) == (202, "approved")

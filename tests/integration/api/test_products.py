@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import responses
 from flask import Flask
 from flask.testing import FlaskClient
+from requests import PreparedRequest
 from sqlalchemy import func, select
 
 from app.broker import current_broker
@@ -43,6 +48,35 @@ def auth(domain: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {session_token(domain, now=time.time())}"}
 
 
+def _variant_answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+    """Shopify's answer to LinkedVariant: every shop has VARIANT, owned by PRODUCT."""
+    asked = json.loads(request.body or b"{}")["variables"]["id"]
+    node = None
+    if asked == VARIANT:
+        node = {
+            "id": VARIANT,
+            "title": "Default Title",
+            "sku": "SKU-4411",
+            "price": "19.99",
+            "compareAtPrice": None,
+            "product": {"id": PRODUCT},
+            "inventoryItem": {"id": "gid://shopify/InventoryItem/9911"},
+        }
+    return 200, {}, json.dumps({"data": {"productVariant": node}})
+
+
+@pytest.fixture(autouse=True)
+def shopify() -> Iterator[responses.RequestsMock]:
+    """The shops' Admin API, answering the variant a link reads (HTTP to Shopify only)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(
+            responses.POST,
+            re.compile(r"https://[a-z]\.myshopify\.com/admin/api/[0-9-]+/graphql\.json"),
+            callback=_variant_answer,
+        )
+        yield mock
+
+
 def link(client: FlaskClient, domain: str = A, **body: Any) -> Any:
     payload = {"shopify_variant_gid": VARIANT, "shopify_product_gid": PRODUCT, **body}
     return client.post("/api/products", json=payload, headers=auth(domain))
@@ -61,10 +95,12 @@ def test_link_by_asin_and_marketplace(client: FlaskClient) -> None:
 
 
 def test_linking_asks_shopify_for_the_variants_current_price(client: FlaskClient) -> None:
-    shop = installed(A)
-    assert link(client, asin="B0CYVN8CCQ", marketplace="com").status_code == 201
-    # The reconciliation's first read of a product records its Shopify price.
-    assert f"reconcile-{shop.id}" in current_broker().queue("default").get_job_ids()
+    installed(A)
+    response = link(client, asin="B0CYVN8CCQ", marketplace="com")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["shopify_price"], body["shopify_sku"]) == ("19.99", "SKU-4411")
+    assert body["shopify_inventory_item_gid"] == "gid://shopify/InventoryItem/9911"
 
 
 def test_link_by_url_from_any_marketplace(client: FlaskClient) -> None:

@@ -159,7 +159,7 @@ def test_products_update_records_shopify_prices_of_linked_variants(
     assert same_variant_elsewhere.shopify_price is None
 
 
-def test_products_delete_unlinks_that_product_in_that_shop_only(
+def test_products_delete_stops_that_products_links_in_that_shop_only(
     app: Flask, client: FlaskClient
 ) -> None:
     shop = installed_shop(SHOP)
@@ -177,9 +177,21 @@ def test_products_delete_unlinks_that_product_in_that_shop_only(
     process(app, client, "products/delete", fixture_body("products/delete"), "wh-delete")
 
     db.session.expire_all()
-    remaining = set(db.session.scalars(select(Product.id)))
-    assert remaining == {kept.id, elsewhere.id}
-    assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+    statuses = {
+        row.id: row.status for row in db.session.execute(select(Product.id, Product.status))
+    }
+    assert statuses == {
+        linked[0].id: "variant_deleted",
+        linked[1].id: "variant_deleted",
+        kept.id: "active",
+        elsewhere.id: "active",
+    }
+    stopped = db.session.get(Product, linked[0].id)
+    assert stopped is not None
+    assert stopped.status_reason is not None
+    assert stopped.status_reason.startswith("The product was deleted in Shopify (products/delete")
+    # The history stays: the merchant can still see what the product was.
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 1
 
 
 @pytest.mark.parametrize("topic", ["customers/data_request", "customers/redact"])

@@ -35,7 +35,13 @@ ALLOWED = {
     (S.FAILED, S.APPROVED),
     (S.FAILED, S.SUPERSEDED),
     (S.HELD, S.SUPERSEDED),
+    (S.PROPOSED, S.REJECTED),
+    (S.APPROVED, S.REJECTED),
+    (S.FAILED, S.REJECTED),
+    (S.HELD, S.REJECTED),
 }
+# A person's decisions: the automatic actor may never take them.
+PERSON_ONLY = {(S.FAILED, S.APPROVED)} | {(a, b) for a, b in ALLOWED if b is S.REJECTED}
 PAIRS = [(a, b) for a in S for b in S]
 
 
@@ -49,8 +55,8 @@ def test_transition_table_for_a_person(current: ChangeState, target: ChangeState
 
 
 @pytest.mark.parametrize(("current", "target"), sorted(ALLOWED))
-def test_only_a_manual_retry_needs_a_person(current: ChangeState, target: ChangeState) -> None:
-    if (current, target) == (S.FAILED, S.APPROVED):
+def test_only_a_retry_or_a_reject_needs_a_person(current: ChangeState, target: ChangeState) -> None:
+    if (current, target) in PERSON_ONLY:
         with pytest.raises(InvalidTransition, match="only a person"):
             transition(current, target)
     else:
@@ -66,14 +72,15 @@ def test_states_and_their_roles() -> None:
         "failed",
         "held",
         "superseded",
+        "rejected",
     ]
-    assert {state for state in S if is_terminal(state)} == {S.PUSHED, S.SUPERSEDED}
+    assert {state for state in S if is_terminal(state)} == {S.PUSHED, S.SUPERSEDED, S.REJECTED}
     assert {state for state in S if is_pushable(state)} == {S.APPROVED}
     assert {S.PROPOSED, S.HELD} == INITIAL_STATES
 
 
 def test_a_held_change_is_never_approved_even_by_a_person() -> None:
-    with pytest.raises(InvalidTransition, match="allowed: superseded"):
+    with pytest.raises(InvalidTransition, match="allowed: rejected, superseded"):
         transition(S.HELD, S.APPROVED, actor=PERSON)
 
 

@@ -34,13 +34,14 @@ VARIANTS = ["gid://shopify/ProductVariant/1", "gid://shopify/ProductVariant/2"]
 ACTORS = [AUTO_ACTOR, "84512"]
 PENDING = {S.PROPOSED, S.APPROVED, S.HELD, S.FAILED}
 ALLOWED = {
-    S.PROPOSED: {S.APPROVED, S.HELD, S.SUPERSEDED},
-    S.APPROVED: {S.PUSHING, S.HELD, S.SUPERSEDED},
+    S.PROPOSED: {S.APPROVED, S.HELD, S.SUPERSEDED, S.REJECTED},
+    S.APPROVED: {S.PUSHING, S.HELD, S.SUPERSEDED, S.REJECTED},
     S.PUSHING: {S.PUSHED, S.FAILED},
     S.PUSHED: set(),
-    S.FAILED: {S.APPROVED, S.SUPERSEDED},
-    S.HELD: {S.SUPERSEDED},
+    S.FAILED: {S.APPROVED, S.SUPERSEDED, S.REJECTED},
+    S.HELD: {S.SUPERSEDED, S.REJECTED},
     S.SUPERSEDED: set(),
+    S.REJECTED: set(),
 }
 
 
@@ -95,7 +96,7 @@ class OutboxMachine(RuleBasedStateMachine):
         if decision.new_is_outdated:
             assert any(
                 c.variant == variant
-                and c.state is not S.SUPERSEDED
+                and c.state not in (S.SUPERSEDED, S.REJECTED)
                 and c.ref().recency > new.recency
                 for c in self.changes
             )
@@ -160,9 +161,8 @@ class OutboxMachine(RuleBasedStateMachine):
         """Any target from any state: refused exactly when the table says so."""
         change = self.changes[index % len(self.changes)]
         before = change.state
-        allowed = goal in ALLOWED[before] and not (
-            (before, goal) == (S.FAILED, S.APPROVED) and actor == AUTO_ACTOR
-        )
+        person_only = (before, goal) == (S.FAILED, S.APPROVED) or goal is S.REJECTED
+        allowed = goal in ALLOWED[before] and not (person_only and actor == AUTO_ACTOR)
         if not allowed:
             with pytest.raises(InvalidTransition):
                 transition(before, goal, actor=actor)
