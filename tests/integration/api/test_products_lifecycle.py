@@ -188,3 +188,29 @@ def test_bulk_push_gives_each_id_an_outcome(world: World) -> None:
         "held_reason": None,
         "message": "No linked product 9999 in this shop.",
     }
+
+
+def test_stock_can_act_on_a_product_linked_through_the_api(world: World) -> None:
+    answer = world.sim_call(
+        "POST",
+        "/_sim/products",
+        {"title": "Grinder", "variants": [{"price": "262.55", "available": 7}]},
+    )
+    variant = answer["product"]["variants"][0]
+    status, body = world.link(variant)
+    assert status == 201, body
+    shop = world.shop()
+    shop.out_of_stock_action = "zero_inventory"
+    db.session.commit()
+
+    world.observe(body["id"], "100.00", availability="out_of_stock")
+    world.run_jobs()
+
+    state = world.sim.admin_api.store.shop(world.domain)
+    with state.lock:
+        levels = [
+            stock["available"]
+            for (item, _location), stock in state.levels.items()
+            if item == variant["inventory_item_id"]
+        ]
+    assert levels == [0]
