@@ -187,4 +187,6 @@ def _skip_of(change: PriceChange, error: ApprovalError) -> Skip:
         return Skip(change.product_id, "held", str(error), change.id, "manual_override")
     if error.code == "change_held":
         return held(change)
-    return Skip(change.product_id, "variant_deleted", str(error), change.id)
+    if error.code == "variant_deleted":
+        return Skip(change.product_id, "variant_deleted", str(error), change.id)
+    raise error  # a proposed or failed change may only be blocked for the reasons above
