@@ -182,7 +182,9 @@ def link_product(shop: Shop, request: LinkRequest, now: datetime) -> Product:
         shopify_variant_title=variant.title,
         shopify_sku=variant.sku,
         shopify_price=variant.price,
-        shopify_price_at=now,
+        # Shopify's own time of that price (to the second, as its webhooks give it), so a
+        # products/update of an edit made in the same second is not taken for a late one.
+        shopify_price_at=min(variant.updated_at or now, now),
         shopify_compare_at_price=variant.compare_at_price,
         polling_tier=request.polling_tier or "normal",
         status="active",

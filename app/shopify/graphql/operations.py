@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -113,6 +114,7 @@ class LinkedVariant:
     sku: str | None
     price: Decimal
     compare_at_price: Decimal | None
+    updated_at: datetime | None  # Shopify's clock, to the second
 
 
 def read_linked_variant(client: AdminClient, variant_gid: str) -> LinkedVariant | None:
@@ -133,7 +135,18 @@ def read_linked_variant(client: AdminClient, variant_gid: str) -> LinkedVariant 
         compare_at_price=None
         if compare_at is None
         else parse_money(compare_at, f"compare-at price of {where}"),
+        updated_at=_timestamp(node.get("updatedAt")),
     )
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
 
 
 def read_variant_prices(client: AdminClient, variant_gids: Sequence[str]) -> dict[str, Decimal]:
