@@ -50,8 +50,8 @@ def test_a_refused_update_confirms_nothing_though_it_lists_the_variants(
         throttle=CostThrottle(Redis.from_url(redis_url), SHOP),
     )
     entries = [
-        VariantPrice(first["id"], Decimal("11.00")),
-        VariantPrice(second["id"], Decimal("12.00")),
+        VariantPrice(first["id"], Decimal("11.00"), currency="USD"),
+        VariantPrice(second["id"], Decimal("12.00"), currency="USD"),
     ]
     outcome = bulk_update_prices(client, first["product_id"], entries)
 
