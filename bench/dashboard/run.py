@@ -13,7 +13,7 @@ redis-server), and drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) wi
   interactions (select rows, search, filter, sort).
 - JavaScript gzipped: every .js file of web/dist (the first load needs only the entry).
 - Amazon change -> row updated: the Oxylabs clock moves one price period, "refresh now" is asked
-  for one product, and the time runs until that product's row shows the new observation
+  for one product, and the time runs until that product's row shows the new poll
   (browser clock and this process's clock are the same machine's). p50/p95 over `--changes`.
 """
 
@@ -134,7 +134,7 @@ def change_latency(
     for number in range(count):
         product = products[number % len(products)]
         row = f"s-table-row[data-product-id='{product['id']}']"
-        before = frame.get_attribute(row, "data-observed-at")
+        before = frame.get_attribute(row, "data-polled-at")
         stack.advance_amazon(60.0)  # one price period: Amazon's price moves
         started = time.time() * 1000
         answer = stack.api("POST", f"/api/products/{product['id']}/refresh")
@@ -142,7 +142,7 @@ def change_latency(
         handle = frame.wait_for_function(
             """([selector, before]) => {
                 const row = document.querySelector(selector);
-                return row && row.dataset.observedAt !== before ? Date.now() : null;
+                return row && row.dataset.polledAt !== before ? Date.now() : null;
             }""",
             arg=[row, before],
             timeout=30_000,
@@ -167,7 +167,7 @@ def prepare(stack: Stack, browser: Browser, rows: int) -> None:
     stack.wait_for(lambda: stack.api("GET", "/api/shop").status_code == 200, 20)
     for number, variant in enumerate(stack.variants()[:rows]):
         stack.link(variant, f"B0BENCH{number:03d}")
-    stack.wait_for(lambda: all(p["amazon_price"] for p in stack.products()), 120)
+    stack.wait_for(lambda: all(p["last_polled_at"] for p in stack.products()), 180)
     setup.close()
 
 
@@ -178,7 +178,8 @@ def measure(stack: Stack, browser: Browser, args: argparse.Namespace) -> tuple[l
         runs.append(vitals(stack, context.new_page(), args.rows))
         context.close()
     context = browser.new_context(viewport={"width": 1440, "height": 960})
-    latencies = change_latency(stack, context.new_page(), stack.products(), args.changes)
+    priced = [p for p in stack.products() if p["amazon_price"]]
+    latencies = change_latency(stack, context.new_page(), priced, args.changes)
     context.close()
     return runs, latencies
 

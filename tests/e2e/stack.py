@@ -38,6 +38,8 @@ from tests.support import (
 )
 
 SHOP = "e2e-shop.myshopify.com"
+#: How long a test waits for the worker (polls, pushes, webhooks) on a loaded machine.
+SETTLE_SECONDS = 60.0
 SHOP_NAME = "e2e-shop"
 
 
@@ -203,7 +205,7 @@ class Stack:
         answer.raise_for_status()
         return list(answer.json()["items"])
 
-    def wait_for(self, condition: Any, seconds: float) -> None:
+    def wait_for(self, condition: Any, seconds: float = SETTLE_SECONDS) -> None:
         deadline = time.monotonic() + seconds
         while not condition():
             if time.monotonic() > deadline:

@@ -15,7 +15,7 @@ from tests.e2e.conftest import app_frame, screenshot, serious_violations
 from tests.e2e.stack import SHOP, Stack
 
 pytestmark = pytest.mark.e2e
-WAIT_MS = 20_000
+WAIT_MS = 45_000
 
 
 def link_first_variant(page: Page, frame: Frame, asin: str) -> str:

@@ -29,7 +29,7 @@ def test_money_in_a_zero_decimal_currency_has_no_decimals(page: Page, stack: Sta
     stack.seed_shop(products=2, currency="JPY")
     app_frame(page, stack)
     product_id = stack.link(stack.variants()[0], "B0YEN00001", marketplace="co.jp")
-    stack.wait_for(lambda: stack.products()[0]["amazon_price"] is not None, 20)
+    stack.wait_for(lambda: stack.products()[0]["amazon_price"] is not None)
     frame = app_frame(page, stack)
 
     row = frame.locator(f"s-table-row[data-product-id='{product_id}']")
@@ -43,7 +43,7 @@ def test_every_control_is_reachable_and_named_from_the_keyboard(page: Page, stac
     stack.seed_shop(products=2)
     app_frame(page, stack)
     stack.link(stack.variants()[0], "B0KEY00001")
-    stack.wait_for(lambda: stack.products()[0]["pricing"]["proposed_price"] is not None, 20)
+    stack.wait_for(lambda: stack.products()[0]["pricing"]["proposed_price"] is not None)
     frame = app_frame(page, stack)
     frame.wait_for_selector("s-table-row[data-product-id]")
 

@@ -12,7 +12,7 @@ from tests.e2e.conftest import app_frame, screenshot
 from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.e2e
-WAIT_MS = 20_000
+WAIT_MS = 45_000
 
 
 def live_products(page: Page, stack: Stack, count: int) -> tuple[Frame, list[dict[str, Any]]]:
@@ -20,7 +20,7 @@ def live_products(page: Page, stack: Stack, count: int) -> tuple[Frame, list[dic
     app_frame(page, stack)
     for number, variant in enumerate(stack.variants()[:count]):
         stack.link(variant, f"B0LIVE000{number}")
-    stack.wait_for(lambda: all(p["amazon_price"] for p in stack.products()), 30)
+    stack.wait_for(lambda: all(p["amazon_price"] for p in stack.products()))
     frame = app_frame(page, stack)
     frame.wait_for_function(
         "() => document.documentElement.dataset.live === 'online'", timeout=WAIT_MS
@@ -46,7 +46,7 @@ def test_an_amazon_change_reaches_its_row_without_a_reload(page: Page, stack: St
     page.evaluate("() => { window.__notReloaded = true; }")
 
     amazon_change(stack, target)
-    stack.wait_for(lambda: observed_at(stack, target) != before, 20)
+    stack.wait_for(lambda: observed_at(stack, target) != before)
     row = frame.locator(f"s-table-row[data-product-id='{target}']")
     expect(row).to_have_attribute("data-observed-at", observed_at(stack, target), timeout=5_000)
     assert page.evaluate("() => window.__notReloaded") is True
@@ -61,7 +61,7 @@ def test_killing_and_restoring_the_socket_loses_no_update(page: Page, stack: Sta
     for product in products * 2:  # four changes while the page cannot hear them
         before = observed_at(stack, product["id"])
         amazon_change(stack, product["id"])
-        stack.wait_for(lambda p=product, b=before: observed_at(stack, p["id"]) != b, 20)
+        stack.wait_for(lambda p=product, b=before: observed_at(stack, p["id"]) != b)
     latest = stack.api("GET", "/api/events?after=0").json()["seq"]
 
     stack.relay.restore()

@@ -12,7 +12,7 @@ from tests.e2e.conftest import app_frame, screenshot, serious_violations
 from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.e2e
-WAIT_MS = 20_000
+WAIT_MS = 45_000
 
 
 def test_settings_preview_then_save_through_the_save_bar(page: Page, stack: Stack) -> None:
@@ -25,7 +25,7 @@ def test_settings_preview_then_save_through_the_save_bar(page: Page, stack: Stac
     save_bar = page.locator("#save-bar")
     expect(save_bar).to_be_hidden()
     # Both products observed and priced before previewing.
-    stack.wait_for(lambda: all(p["pricing"]["proposed_price"] for p in stack.products()), 20)
+    stack.wait_for(lambda: all(p["pricing"]["proposed_price"] for p in stack.products()))
 
     frame.get_by_label("Markup (%)").fill("45")
     expect(save_bar).to_be_visible()

@@ -33,8 +33,8 @@ export function rowStatus(product: Product): RowStatus {
   const pricing = product.pricing;
   const change = pricing.change;
   const state = pricing.change_state;
-  if (product.status === "variant_gone" || /variant.*(gone|deleted)/i.test(product.status_reason ?? "")) {
-    return { key: "variant_gone", label: "Variant gone", tone: "critical", detail: "The Shopify variant no longer exists." };
+  if (product.status === "variant_deleted") {
+    return { key: "variant_gone", label: "Variant gone", tone: "critical", detail: product.status_reason ?? "The Shopify variant no longer exists." };
   }
   if (pricing.paused || product.status === "paused") {
     return { key: "paused", label: "Paused", tone: "neutral", detail: product.status_reason };
