@@ -110,8 +110,8 @@ def interact(page: Page, frame: Frame) -> None:
     page.keyboard.type("lan", delay=30)
     for _ in range(3):
         page.keyboard.press("Backspace")
-    frame.locator("s-select[label='Sort by']").locator("select").select_option("last_checked")
-    frame.locator("s-select[label='Show']").locator("select").select_option("in_sync")
+    frame.locator("s-select[label='Sort by']").locator("select").select_option("-last_checked")
+    frame.locator("s-select[label='Show']").locator("select").select_option("needs_approval")
     frame.locator("s-select[label='Show']").locator("select").select_option("all")
     page.wait_for_timeout(500)
 

@@ -69,8 +69,30 @@
     if (embedded) window.parent.postMessage(message, ADMIN_ORIGIN);
   }
 
-  /** A fresh session token (one-minute expiry) for every call. */
+  // Like App Bridge, a token (one-minute expiry) is reused until shortly before it expires.
+  const TOKEN_REUSE_MARGIN_MS = 10000;
+  let cachedToken = null;
+
+  function expiryMs(token) {
+    try {
+      const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const exp = JSON.parse(atob(payload + "=".repeat((4 - (payload.length % 4)) % 4))).exp;
+      return typeof exp === "number" ? exp * 1000 : 0;
+    } catch (error) {
+      return 0; // not a JWT we can read: never reused
+    }
+  }
+
+  /** A session token: the cached one while it has more than ten seconds left, else a new one. */
   function idToken() {
+    if (cachedToken && cachedToken.expires - Date.now() > TOKEN_REUSE_MARGIN_MS) return Promise.resolve(cachedToken.token);
+    return freshIdToken().then((token) => {
+      cachedToken = { token, expires: expiryMs(token) };
+      return token;
+    });
+  }
+
+  function freshIdToken() {
     if (!embedded) return Promise.reject(new Error("App Bridge: the app is not embedded in the admin"));
     return new Promise((resolve, reject) => {
       const id = ++sequence;
@@ -100,6 +122,7 @@
     const retry = request.clone();
     const response = await fetchWithToken(request);
     if (response.status === 401 && response.headers.get("X-Shopify-Retry-Invalid-Session-Request") === "1") {
+      cachedToken = null; // the app refused it: the retry carries a new one
       return fetchWithToken(retry);
     }
     return response;

@@ -242,8 +242,24 @@ export function productsView(root: HTMLElement, context: Context): View {
   }
 
   void load();
+  /** An observation event carries Amazon's new price: show it at once, then refetch the row
+   * for what pricing made of it (proposed price, status). */
+  function applyObservation(data: Record<string, unknown>): void {
+    const row = rows.get(Number(data.product_id));
+    if (!row || data.quarantined) return;
+    updateRow({
+      ...row.product,
+      amazon_price: (data.price as string | null) ?? row.product.amazon_price,
+      amazon_currency: (data.currency as string | null) ?? row.product.amazon_currency,
+      availability: (data.availability as string) ?? row.product.availability,
+      observed_at: (data.observed_at as string) ?? row.product.observed_at,
+      last_polled_at: (data.observed_at as string) ?? row.product.last_polled_at,
+    });
+  }
+
   return {
     onEvent(event: LiveEvent) {
+      if (event.type === "observation") applyObservation(event.data);
       const data = event.data as { product_id?: number; product_ids?: number[] };
       const ids = data.product_ids ?? (typeof data.product_id === "number" ? [data.product_id] : []);
       scheduleReload(ids);
