@@ -45,6 +45,9 @@ def dollars(text: str) -> Decimal:
 
 
 def sim_price(stack: Stack, variant_gid: str) -> Decimal:
+    # PriceBridge has read the variant's price from Shopify (the link's reconciliation), so
+    # what follows is a change made by hand, not the price it starts from.
+    stack.wait_for(lambda: all(p["shopify_price"] for p in stack.products()))
     variant = next(v for v in stack.variants() if v["id"] == variant_gid)
     return Decimal(variant["price"])
 
@@ -120,6 +123,9 @@ def test_a_hand_edit_in_the_admin_shows_as_manually_overridden(page: Page, stack
     variant_gid = link_first_variant(page, frame, "B0E2E00003")
     frame.wait_for_selector("[data-observation-id]", timeout=WAIT_MS)
 
+    # PriceBridge has read the variant's price from Shopify (the link's reconciliation), so
+    # what follows is a change made by hand, not the price it starts from.
+    stack.wait_for(lambda: all(p["shopify_price"] for p in stack.products()))
     variant = next(v for v in stack.variants() if v["id"] == variant_gid)
     product_id, variant_id = (gid.rsplit("/", 1)[1] for gid in (variant["product_id"], variant_gid))
     edited = requests.patch(  # the merchant types a price in the admin's Products page

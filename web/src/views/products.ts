@@ -101,7 +101,8 @@ export function productsView(root: HTMLElement, context: Context): View {
   };
 
   function listPath(cursor: string | null): string {
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE), sort });
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (sort !== "id") params.set("sort", sort); // the default order needs no parameter
     const filter = VIEWS.find(([value]) => value === view)?.[2];
     if (filter) for (const [name, value] of new URLSearchParams(filter)) params.set(name, value);
     if (query) params.set("q", query);
@@ -113,9 +114,9 @@ export function productsView(root: HTMLElement, context: Context): View {
     const mine = ++generation;
     attr(table, "loading", true);
     try {
-      const [page, counts] = await Promise.all([api<ProductList>("GET", listPath(cursors.at(-1) ?? null)), loadSummary(), context.ready]);
+      const [page, counts] = await Promise.all([api<ProductList>("GET", listPath(cursors.at(-1) ?? null)), loadSummary().catch(() => null), context.ready]);
       if (mine !== generation) return;
-      summaryData = counts;
+      summaryData = counts ?? pageSummary(page);
       nextCursor = page.next_cursor;
       rows.clear();
       for (const product of page.items) {
@@ -220,7 +221,8 @@ export function productsView(root: HTMLElement, context: Context): View {
     summaryTimer = window.setTimeout(async () => {
       try {
         const was = summaryData?.products ?? 0;
-        summaryData = await loadSummary();
+        summaryData = await loadSummary().catch(() => summaryData);
+        if (!summaryData) return;
         if (was === 0 && summaryData.products > 0) void load(); // the first link: show the table
         else if (summaryData.products === 0 || summary.parentNode !== content) render();
         else renderSummary(summary, summaryData);
@@ -271,6 +273,20 @@ export function productsView(root: HTMLElement, context: Context): View {
       void load();
     },
   };
+}
+
+/** Counts from the page itself, for a server without GET /api/summary (they cover this page). */
+function pageSummary(page: ProductList): Summary {
+  const views: Record<string, number> = { needs_approval: 0, held: 0, failed: 0, overridden: 0 };
+  for (const product of page.items) {
+    const state = product.pricing.change_state;
+    if (state === "proposed") views.needs_approval += 1;
+    if (state === "held" || product.pricing.price_hold) views.held += 1;
+    if (state === "failed") views.failed += 1;
+    if (product.pricing.manual_override) views.overridden += 1;
+  }
+  const polled = page.items.map((p) => p.last_polled_at).filter((t): t is string => Boolean(t)).sort();
+  return { products: page.items.length, by_status: {}, views, changes: {}, last_poll_at: polled.at(-1) ?? null, pushes_today: null, usage: page.usage };
 }
 
 function skeleton(): Child {

@@ -10,7 +10,7 @@ export interface Summary {
   views: Record<string, number>;
   changes: Record<string, number>;
   last_poll_at: string | null;
-  pushes_today: number;
+  pushes_today: number | null;
   usage: Usage;
 }
 
@@ -29,7 +29,7 @@ export function renderSummary(container: HTMLElement, summary: Summary): void {
     metric("Held", number(views.held ?? 0), "held"),
     metric("Failed", number(views.failed ?? 0), "failed"),
     metric("Overridden", number(views.overridden ?? 0), "overridden"),
-    metric("Pushed today", number(summary.pushes_today), "pushes_today"),
+    metric("Pushed today", summary.pushes_today === null ? "—" : number(summary.pushes_today), "pushes_today"),
     metric("Budget used", `${number(summary.usage.used)} / ${number(summary.usage.budget)}`, "budget"),
     metric("Last poll", ago(summary.last_poll_at), "last_poll"),
   );
