@@ -19,7 +19,7 @@ def live_products(page: Page, stack: Stack, count: int) -> tuple[Frame, list[dic
     stack.seed_shop(products=count)
     app_frame(page, stack)
     for number, variant in enumerate(stack.variants()[:count]):
-        stack.link(variant, f"B0LIVE000{number}")
+        stack.link(variant, f"B0E2E0000{number + 1}")
     stack.wait_for(lambda: all(p["amazon_price"] for p in stack.products()))
     frame = app_frame(page, stack)
     frame.wait_for_function(

@@ -9,7 +9,8 @@ import { h, replace } from "../dom";
 import { number } from "../format";
 
 export const IMPORT_PATH = "/api/products/import";
-export const EXPORT_PATH = "/api/products/export";
+export const EXPORT_PATH = "/api/export/products.csv";
+export const CHANGES_EXPORT_PATH = "/api/export/price-changes.csv";
 
 interface RowError {
   line: number;
@@ -116,7 +117,8 @@ export function csvSection(context: Context): HTMLElement {
       report, progress,
       h("s-stack", { direction: "inline", gap: "base" }, commit,
         h("s-button", { onclick: () => void download(`${IMPORT_PATH}/template`, "pricebridge-template.csv") }, "Download the template"),
-        h("s-button", { onclick: () => void download(`${EXPORT_PATH}`, "pricebridge-products.csv"), "data-action": "export" }, "Export products"))));
+        h("s-button", { onclick: () => void download(EXPORT_PATH, "pricebridge-products.csv"), "data-action": "export" }, "Export products"),
+        h("s-button", { onclick: () => void download(CHANGES_EXPORT_PATH, "pricebridge-price-changes.csv") }, "Export price changes"))));
   (section as unknown as { onImportEvent: (data: Record<string, unknown>) => void }).onImportEvent = (data) => {
     const done = Number(data.done ?? data.processed ?? 0);
     const total = Number(data.total ?? 0);

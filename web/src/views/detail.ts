@@ -205,13 +205,11 @@ function detailWords(detail: Record<string, unknown> | null): string {
   return words.length ? ` — ${words.join("; ")}` : "";
 }
 
+/** GET /api/products/{id}/series: each of amazon, proposed and shopify as
+ * {points: [[ISO time, decimal price], ...], complete}; a price holds until the next point. */
 function normaliseSeries(body: Record<string, unknown>): Series {
-  const series = (body.series ?? body) as Record<string, unknown>;
-  const pick = (name: string): [number, number][] => {
-    const raw = (series[name] ?? []) as Array<{ at?: string; t?: string; price?: string; value?: string } | [string, string]>;
-    return raw.map((point) => Array.isArray(point)
-      ? [Date.parse(point[0]) / 1000, Number(point[1])] as [number, number]
-      : [Date.parse(point.at ?? point.t ?? "") / 1000, Number(point.price ?? point.value)] as [number, number]);
-  };
+  const series = (body.series ?? {}) as Record<string, { points?: [string, string][] } | undefined>;
+  const pick = (name: string): [number, number][] =>
+    (series[name]?.points ?? []).map(([at, price]) => [Date.parse(at) / 1000, Number(price)] as [number, number]);
   return { amazon: pick("amazon"), proposed: pick("proposed"), shopify: pick("shopify") };
 }
