@@ -14,7 +14,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: demo test lint types unit install clean web chromium reliability security bench
+.PHONY: demo test lint types contracts unit install clean web chromium reliability security bench
 
 # The dashboard (web/): built from its lock file with `npm ci`, then `vite build` into web/dist,
 # which Flask serves at /app. Rebuilt when the lock file or any source changes.
@@ -60,7 +60,11 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-test: lint types web chromium
+# The import contracts in .importlinter: a pure core, stages in one direction, no cycles.
+contracts: $(STAMP)
+	$(BIN)/lint-imports --no-logo --no-cache
+
+test: lint types contracts web chromium
 	$(BIN)/pytest
 
 # The reliability suite alone (make test runs it too): private PostgreSQL and Redis it kills.

@@ -1,32 +1,30 @@
-"""PriceBridge: Amazon prices, watched and pushed to Shopify with the merchant's markup."""
+"""PriceBridge: Amazon prices, watched and pushed to Shopify with the merchant's markup.
+
+`create_app` imports the blueprints, extensions and wiring inside the function (the Flask
+tutorial's factory), so importing a module of the pure core (`app.pricing.rules`) loads no
+Flask, SQLAlchemy, Redis or HTTP client.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from sqlalchemy import event
+if TYPE_CHECKING:
+    from flask import Flask
 
-from app import api, broker, cli
-from app.api.errors import register_outage_handlers
-from app.api.query import RowIdConverter
-from app.config import Settings
-from app.crypto import TokenCipher
-from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
-from app.models.types import CIPHER_EXTENSION
-from app.observability import exposition, health
-from app.observability import logging as app_logging
-from app.price_changes.ledger import publish_on_commit
-from app.realtime import websocket as realtime_websocket
-from app.shopify import web as shopify_web
-from app.shopify import webhooks
+    from app.config import Settings
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from `settings` (read from the environment when omitted). Wiring only."""
+    from flask import Flask
+
+    from app.api.query import RowIdConverter
+    from app.config import Settings
+
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=settings.instance_path)
     # Before any route is added: every `<int:...>` is a BIGINT row id.
@@ -37,11 +35,27 @@ def create_app(settings: Settings | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
     )
+    _bind_extensions(app, settings)
+    _register_routes(app)
+    _connect_flow(app)
+    return app
+
+
+def _bind_extensions(app: Flask, settings: Settings) -> None:
+    from sqlalchemy import event
+
+    from app import broker
+    from app.api import websocket as realtime_websocket
+    from app.crypto import TokenCipher
+    from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
+    from app.models.types import CIPHER_EXTENSION
+    from app.observability import logging as app_logging
+    from app.price_changes.ledger import publish_on_commit
+
     app.extensions[SETTINGS_EXTENSION] = settings
     app.extensions[CIPHER_EXTENSION] = TokenCipher(settings.token_encryption_keys)
     app_logging.configure_logging(settings.log_level, settings.log_format)
     app_logging.init_app(app)
-
     db.init_app(app)
     if settings.is_sqlite:
         with app.app_context():
@@ -52,6 +66,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     realtime_websocket.init_app(app, settings)
     publish_on_commit()
 
+
+def _register_routes(app: Flask) -> None:
+    from app import api, cli
+    from app.api.errors import register_outage_handlers
+    from app.observability import exposition, health
+    from app.shopify import web as shopify_web
+    from app.shopify import webhooks
+
     app.register_blueprint(health.bp)
     exposition.init_app(app)
     app.register_blueprint(webhooks.bp)
@@ -59,7 +81,32 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     register_outage_handlers(app)
     cli.init_app(app)
-    return app
+
+
+def _connect_flow(app: Flask) -> None:
+    """The hand-offs between stages that must not import each other back (see README):
+    receivers of the Shopify edge's and the outbox's signals, the periodic tasks, and the
+    stages' label values for the metrics."""
+    from app.ingest.oxylabs_errors import ProviderError
+    from app.ingest.reading import QuarantineReason
+    from app.jobs.scheduler import TASKS_EXTENSION
+    from app.observability import metrics
+    from app.periodic import periodic_tasks
+    from app.price_changes import jobs as price_change_jobs
+    from app.price_changes import override, withdraw
+    from app.push import jobs as push_jobs
+    from app.shopify.graphql.documents import COST_HINTS
+
+    override.connect()
+    withdraw.connect()
+    price_change_jobs.connect()
+    push_jobs.connect()
+    app.extensions[TASKS_EXTENSION] = periodic_tasks()
+    metrics.declare_known_labels(
+        quarantine_reasons=[reason.value for reason in QuarantineReason],
+        provider_errors=ProviderError,
+        shopify_operations=COST_HINTS,
+    )
 
 
 def _engine_options(settings: Settings) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any, Final
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.query import BIGINT_MAX, query_args, query_parameter, whole_number

@@ -9,8 +9,8 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.pricing_schema import (
@@ -29,8 +29,8 @@ from app.api.query import (
     query_parameter,
     whole_number,
 )
+from app.clock import utcnow
 from app.models.price_change import CHANGE_STATES
-from app.models.types import utcnow
 from app.price_changes import approval
 from app.price_changes.approval import ApprovalError
 from app.price_changes.history import changes_json, get_change, list_changes

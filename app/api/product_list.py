@@ -15,8 +15,8 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, text
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.products_schema import PRODUCT_LIST_SCHEMA, products_json, usage_json
@@ -29,11 +29,11 @@ from app.api.query import (
     query_args,
     query_parameter,
 )
+from app.clock import utcnow
 from app.extensions import db
 from app.ingest.budget import usage_of
 from app.models import PriceChange, Product
 from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
-from app.models.types import utcnow
 from app.price_changes.summary import LIVE
 
 MAX_SEARCH: Final = 100

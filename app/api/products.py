@@ -9,8 +9,8 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import and_, or_, select
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.body import json_body
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
@@ -33,16 +33,16 @@ from app.api.query import (
     query_parameter,
 )
 from app.api.shop import invalid_setting
+from app.clock import utcnow
 from app.extensions import db
 from app.ingest.budget import usage_of
 from app.ingest.jobs import refresh_now
 from app.ingest.link import LinkError, LinkRequest, link_product, shop_product
 from app.models import Observation, Product
-from app.models.types import utcnow
 from app.price_changes import approval, settings
 from app.price_changes.approval import ApprovalError
 from app.price_changes.ledger import change_json
-from app.price_changes.settings import SettingsError
+from app.price_changes.settings import InvalidSetting
 from app.price_changes.summary import pricing_summary
 
 _ERRORS = {401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 422: ERROR_SCHEMA}
@@ -185,7 +185,7 @@ def patch_product(product_id: int) -> ResponseReturnValue:
     session = current_session()
     try:
         settings.update_product(session.shop, product, body, actor=session.actor, now=utcnow())
-    except SettingsError as error:
+    except InvalidSetting as error:
         raise invalid_setting(error) from None
     return jsonify(id=product.id, pricing=pricing_summary([product.id])[product.id])
 

@@ -7,14 +7,14 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.body import json_body
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.pricing_schema import BULK_PUSH_REQUEST, BULK_PUSH_SCHEMA, BULK_STATES
 from app.api.query import BIGINT_MAX
-from app.models.types import utcnow
+from app.clock import utcnow
 from app.price_changes import approval
 from app.price_changes.ledger import change_json
 

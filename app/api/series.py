@@ -9,16 +9,16 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, select
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.query import query_args, query_parameter, whole_number
+from app.clock import utcnow
 from app.extensions import db
 from app.history.downsample import Point, Series, downsample
 from app.ingest.link import shop_product
 from app.models import Observation, PriceChange
-from app.models.types import utcnow
 
 DEFAULT_SPAN: Final = timedelta(days=30)
 MAX_SPAN: Final = timedelta(days=400)

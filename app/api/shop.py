@@ -9,15 +9,15 @@ from typing import Any
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.body import json_body
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.pricing_schema import SETTINGS_PATCH_REQUEST, SETTINGS_SCHEMA
-from app.models.types import utcnow
+from app.clock import utcnow
 from app.price_changes import settings
-from app.price_changes.settings import SettingsError
+from app.price_changes.settings import InvalidSetting
 
 _ERRORS = {401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 422: ERROR_SCHEMA}
 _PREVIEW = {
@@ -77,7 +77,7 @@ def get_shop() -> ResponseReturnValue:
     )
 
 
-def invalid_setting(error: SettingsError) -> ApiError:
+def invalid_setting(error: InvalidSetting) -> ApiError:
     """A refused rule or product setting as a 422 naming the field."""
     return ApiError(422, "invalid_setting", str(error), {"field": error.field})
 
@@ -107,7 +107,7 @@ def patch_settings() -> ResponseReturnValue:
     body = json_body()
     try:
         rules, action = settings.parse_patch(shop, body)
-    except SettingsError as error:
+    except InvalidSetting as error:
         raise invalid_setting(error) from None
     if _preview_flag():
         changes = settings.preview_rules(shop, rules)

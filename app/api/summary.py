@@ -9,18 +9,18 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.product_list import FILTERS
 from app.api.products_schema import USAGE_SCHEMA, usage_json
 from app.api.query import query_args
+from app.clock import utcnow
 from app.extensions import db
 from app.ingest.budget import usage_of
 from app.models import PriceChange, PriceChangeEvent, Product
 from app.models.price_change import OPEN_STATES
 from app.models.product import PRODUCT_STATUSES
-from app.models.types import utcnow
 
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 SUMMARY_SCHEMA: dict[str, Any] = {

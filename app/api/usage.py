@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from app.api import bp
 from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.products_schema import USAGE_SCHEMA, usage_json
+from app.clock import utcnow
 from app.ingest.budget import usage_of
-from app.models.types import utcnow
 
 
 @bp.get("/usage")

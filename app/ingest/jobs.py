@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from app.clock import utcnow
 from app.extensions import current_settings
 from app.ingest.batch import collect_pending, pending_count, submit_products
 from app.ingest.polling import claim_due, planned_batches
 from app.ingest.provider import MAX_BATCH, Provider, provider_from_settings
 from app.ingest.refresh import RefreshOutcome, refresh_product
 from app.jobs.decorators import job
-from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 MAX_COLLECT_CHUNKS = 50
 
 
-def _provider() -> Provider:
+def current_provider() -> Provider:
+    """The provider the app's settings configure (AuthError without credentials)."""
     return provider_from_settings(current_settings())
 
 
@@ -35,7 +36,7 @@ def _provider() -> Provider:
 )
 def submit_batch(product_ids: list[int], batch_key: str) -> int:
     """Submit one provider batch; its tickets are committed before anything is collected."""
-    submitted = submit_products(product_ids, _provider(), utcnow())
+    submitted = submit_products(product_ids, current_provider(), utcnow())
     if submitted:
         collect_tickets.enqueue()
     return submitted
@@ -44,7 +45,7 @@ def submit_batch(product_ids: list[int], batch_key: str) -> int:
 @job("ingest", timeout=900, retry_intervals=(10, 60), job_id=lambda: "ingest-collect")
 def collect_tickets() -> int:
     """Collect every ready ticket, oldest first; pending ones wait for the next run."""
-    provider = _provider()
+    provider = current_provider()
     total = 0
     for _ in range(MAX_COLLECT_CHUNKS):
         run = collect_pending(provider, utcnow())
@@ -65,7 +66,7 @@ def collect_tickets() -> int:
 )
 def refresh_now(product_id: int) -> str:
     """Poll one product through the realtime path (the merchant asked for it)."""
-    outcome: RefreshOutcome = refresh_product(product_id, _provider(), utcnow())
+    outcome: RefreshOutcome = refresh_product(product_id, current_provider(), utcnow())
     return outcome.value
 
 

@@ -2,7 +2,7 @@
 
 One result is one item of a realtime answer's ``results`` or of a push-pull ``/results``
 answer. Nothing here raises on JSON input: whatever cannot be trusted comes back as a
-quarantined :class:`Observation` that says why.
+quarantined :class:`Reading` that says why.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from app.ingest.normalize_fields import (
     text,
 )
 from app.ingest.normalize_stock import classify_stock
-from app.ingest.observation import BUYABLE, Availability, Observation, QuarantineReason
+from app.ingest.reading import BUYABLE, Availability, QuarantineReason, Reading
 
 #: Stands in for the time of a result that carries none and arrived with no receipt time.
 UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -61,7 +61,7 @@ def normalize_result(
     marketplace: str,
     job: Mapping[str, Any] | None = None,
     received_at: datetime | None = None,
-) -> Observation:
+) -> Reading:
     """Normalise one result for the listing that was asked for.
 
     ``job`` is the job document when the caller has it (its status tells a faulted job);
@@ -101,7 +101,7 @@ def normalize_document(
     marketplace: str | None = None,
     *,
     received_at: datetime | None = None,
-) -> list[Observation]:
+) -> list[Reading]:
     """One observation per result of ``document``, for ``flask normalize PATH``.
 
     Without ``asked_asin`` the job's query is taken (so a wrong product is still caught),
@@ -125,7 +125,7 @@ def normalize_document(
 
 def _normalize(
     result: object, asin: str, marketplace: str, job: JsonMap | None, received_at: datetime | None
-) -> Observation:
+) -> Reading:
     if not isinstance(result, Mapping):
         return _quarantined(asin, marketplace, received_at, QuarantineReason.UNPARSEABLE)
     observed_at = timestamp(result.get("created_at")) or timestamp(result.get("updated_at"))
@@ -156,7 +156,7 @@ def _read_listing(
     parse_status: int | None,
     job: JsonMap | None,
     job_id: str | None,
-) -> Observation:
+) -> Reading:
     rows = mappings(content.get("buybox"))
     new_row = new_offer_row(rows)
     currency = select_currency(content, job, marketplace)
@@ -177,7 +177,7 @@ def _read_listing(
         price, reason = None, QuarantineReason.PRICE_RANGE
     elif price is None and availability in BUYABLE:
         reason = QuarantineReason.NO_PRICE_WHILE_AVAILABLE
-    return Observation(
+    return Reading(
         asin=asin,
         marketplace=marketplace,
         observed_at=observed_at,
@@ -222,9 +222,9 @@ def _quarantined(
     *,
     parse_status: int | None = None,
     job_id: str | None = None,
-) -> Observation:
+) -> Reading:
     """A bare record of a poll whose content is not about the asked listing or unreadable."""
-    return Observation(
+    return Reading(
         asin=asin,
         marketplace=marketplace,
         observed_at=observed_at or UNKNOWN_TIME,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from app.ingest.asin import ListingError, marketplace_of_url, normalize_asin
 from app.ingest.normalize_fields import JsonMap, text
-from app.ingest.observation import QuarantineReason
+from app.ingest.reading import QuarantineReason
 
 #: Oxylabs parse status codes whose content can be used. 12004 and 12005 are partial parses
 #: (some fields missing or defaulted); what they lack is caught by later checks.
@@ -89,7 +89,7 @@ def as_int(value: object) -> int | None:
 
 def parse_status_of(content: JsonMap | None) -> int | None:
     status = as_int(content.get("parse_status_code")) if content is not None else None
-    # Observation stores it in an INTEGER column; absurd codes are as good as none.
+    # Reading stores it in an INTEGER column; absurd codes are as good as none.
     return status if status is not None and -(2**31) <= status < 2**31 else None
 
 

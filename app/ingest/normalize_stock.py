@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from app.ingest.amazon_phrases import STOCK
-from app.ingest.observation import Availability
+from app.ingest.reading import Availability
 from app.ingest.text_repair import fold
 
 # Meanings in the order they are tried; the first that matches wins.

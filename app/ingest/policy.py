@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, TypeVar
 
+from app.clock import month_of
+
 TIER_INTERVALS: Final[dict[str, timedelta]] = {
     "hot": timedelta(minutes=15),
     "normal": timedelta(hours=1),
@@ -74,12 +76,6 @@ def next_interval(state: PollState, now: datetime) -> timedelta:
 
 def next_poll_at(state: PollState, now: datetime) -> datetime:
     return now + next_interval(state, now)
-
-
-def month_of(now: datetime) -> date:
-    """The budget month (UTC) that `now` falls in, as its first day."""
-    moment = now.astimezone(UTC)
-    return date(moment.year, moment.month, 1)
 
 
 def next_month_start(now: datetime) -> datetime:

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from app.config import Settings
 from app.ingest.asin import Listing
 from app.ingest.normalize import normalize_result
-from app.ingest.observation import Observation
 from app.ingest.oxylabs import MAX_BATCH, OxylabsClient
 from app.ingest.oxylabs_errors import (
     AuthError,
@@ -25,6 +24,7 @@ from app.ingest.oxylabs_errors import (
     RetryableError,
     ThrottledError,
 )
+from app.ingest.reading import Reading
 
 __all__ = [
     "MAX_BATCH",
@@ -77,9 +77,9 @@ class Ticket:
 
 @dataclass(frozen=True)
 class Poll:
-    """A normalised observation plus the provider's raw payload (kept when quarantined)."""
+    """A normalised reading plus the provider's raw payload (kept when quarantined)."""
 
-    observation: Observation
+    reading: Reading
     raw: Mapping[str, Any]
 
 
@@ -109,7 +109,7 @@ class OxylabsProvider:
         raw = self._client.realtime(
             listing.asin, listing.marketplace, query.geo_location, query.currency
         )
-        return _poll(raw, listing, received_at)
+        return poll_of(raw, listing, received_at)
 
     def submit(self, queries: Sequence[ListingQuery]) -> list[Ticket]:
         if not queries:
@@ -129,14 +129,15 @@ class OxylabsProvider:
         raw = self._client.fetch_result(ticket_id)
         if raw is None:
             return None
-        return _poll(raw, listing, received_at)
+        return poll_of(raw, listing, received_at)
 
 
-def _poll(raw: Mapping[str, Any], listing: Listing, received_at: datetime) -> Poll:
-    observation = normalize_result(
+def poll_of(raw: Mapping[str, Any], listing: Listing, received_at: datetime) -> Poll:
+    """One raw Oxylabs result for ``listing``, normalised (``received_at``: aware UTC)."""
+    reading = normalize_result(
         raw, asked_asin=listing.asin, marketplace=listing.marketplace, received_at=received_at
     )
-    return Poll(observation, raw)
+    return Poll(reading, raw)
 
 
 def provider_from_settings(settings: Settings) -> Provider:

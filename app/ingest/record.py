@@ -1,7 +1,8 @@
 """Storing polls: the observation row, the product's current state, the events after commit.
 
 `record_poll` only changes the session; its caller commits, then calls `announce` with what
-it returned, so that the dashboard and pricing only ever hear of committed observations.
+it returned, so that the dashboard and the price-change outbox only ever hear of committed
+observations.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from typing import Any
 
 from app.extensions import current_settings, db
 from app.ingest.asin import Listing
-from app.ingest.observation import Observation as Reading
 from app.ingest.policy import PollState, next_poll_at
 from app.ingest.provider import ListingQuery, Poll, ProviderError
+from app.ingest.reading import Reading
 from app.ingest.unrecognised import unrecognised_texts
 from app.models import Observation, Product, Shop
 from app.observability import metrics
 from app.price_changes.propose import on_observations
-from app.realtime.events import publish_event, publish_events
+from app.realtime.events import EventKind, publish_event, publish_events
 
 # A needs-a-person message is shown on the dashboard; keep it short enough to read.
 _MAX_REASON = 500
@@ -87,7 +88,7 @@ def observation_row(product: Product, reading: Reading, raw: Any) -> Observation
 
 def record_poll(product: Product, poll: Poll, now: datetime) -> tuple[Observation, bool]:
     """Append the observation and, only when it can be trusted, move the product's state."""
-    reading = poll.observation
+    reading = poll.reading
     row = observation_row(product, reading, poll.raw)
     db.session.add(row)
     for field in unrecognised_texts(reading, poll.raw):
@@ -144,8 +145,8 @@ def observation_event(row: Observation) -> dict[str, Any]:
 
 
 def announce(items: Sequence[Stored]) -> None:
-    """After the commit: tell the dashboard, then let pricing react to trusted observations."""
-    by_shop: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    """After the commit: tell the dashboard, then propose prices from trusted observations."""
+    by_shop: dict[int, list[tuple[EventKind, dict[str, Any]]]] = {}
     for item in items:
         by_shop.setdefault(item.shop_id, []).append(("observation", item.payload))
         if item.trusted:
@@ -154,12 +155,13 @@ def announce(items: Sequence[Stored]) -> None:
             metrics.scrape_quarantined(item.payload["quarantine_reason"])
     for shop_id, events in by_shop.items():
         publish_events(shop_id, events)
-    notify_pricing([(item.product_id, item.observation_id) for item in items if item.trusted])
+    propose_prices([(item.product_id, item.observation_id) for item in items if item.trusted])
 
 
-def notify_pricing(pairs: Sequence[tuple[int, int]]) -> None:
-    """The one place ingestion hands committed, trusted observations to pricing: a chunk at
-    a time, so repricing them costs one transaction, not one per observation."""
+def propose_prices(pairs: Sequence[tuple[int, int]]) -> None:
+    """The one place ingestion hands committed, trusted observations to
+    `app.price_changes.propose`: a chunk at a time, so repricing them costs one
+    transaction, not one per observation."""
     if pairs:
         on_observations(pairs)
 

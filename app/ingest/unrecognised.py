@@ -1,7 +1,7 @@
 """Which of Amazon's texts in a result no rule understood: for the metric that tells when
 Amazon (or a marketplace we added) starts writing stock or delivery in words we do not read.
 
-Pure: an `Observation` and the raw result in, field names out.
+Pure: an `Reading` and the raw result in, field names out.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.ingest.normalize_fields import mappings, new_offer_row
-from app.ingest.observation import Availability, Observation
+from app.ingest.reading import Availability, Reading
 
 
-def unrecognised_texts(reading: Observation, raw: Mapping[str, Any]) -> tuple[str, ...]:
+def unrecognised_texts(reading: Reading, raw: Mapping[str, Any]) -> tuple[str, ...]:
     """``("stock",)``, ``("delivery",)``, both or neither.
 
     Stock: a stock text was there, and the availability stayed ``unknown`` (which also counts

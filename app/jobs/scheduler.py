@@ -27,8 +27,8 @@ from flask.cli import with_appcontext
 from redis import Redis
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import current_settings, db
-from app.models.types import utcnow
 from app.observability import metrics
 from app.observability.exposition import serve_exporter
 from app.outage import DATABASE, REDIS, Outage, database_outage, dependency_of, redis_outage
@@ -36,6 +36,8 @@ from app.outage import DATABASE, REDIS, Outage, database_outage, dependency_of, 
 log = logging.getLogger(__name__)
 
 LOCK_KEY = "pricebridge:scheduler:lock"
+# The app's periodic tasks, set by create_app from `app.periodic`.
+TASKS_EXTENSION = "pricebridge.periodic_tasks"
 LOCK_TTL_SECONDS = 30
 # Renew or release the lock only if we still hold it (compare-and-set on the token).
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501
@@ -98,30 +100,14 @@ class Scheduler:
         return ran
 
 
-def periodic_tasks() -> tuple[PeriodicTask, ...]:
-    """Every periodic task PriceBridge runs; each area adds its own here."""
-    from app.ingest.jobs import ingest_tick
-    from app.push import jobs as push
-    from app.shopify.token_jobs import enqueue_due_token_refreshes
-    from app.shopify.webhooks import requeue_waiting_deliveries
-
-    return (
-        PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),
-        PeriodicTask("shopify-token-refresh", timedelta(minutes=1), enqueue_due_token_refreshes),
-        PeriodicTask("pricing-missed-pushes", timedelta(seconds=5), push.enqueue_missed_pushes),
-        # Every 5 s: a push abandoned by a killed worker is recovered well within a minute.
-        PeriodicTask("pricing-recover-pushing", timedelta(seconds=5), push.enqueue_recoveries),
-        PeriodicTask("pricing-reconcile", timedelta(hours=6), push.enqueue_reconciliations),
-        PeriodicTask("webhook-sweep", timedelta(minutes=1), requeue_waiting_deliveries),
-    )
-
-
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
     """Schedule polling, token refresh and housekeeping (one active copy at a time)."""
     settings = current_settings()
-    scheduler = Scheduler(SchedulerLock(current_broker().redis), periodic_tasks())
+    scheduler = Scheduler(
+        SchedulerLock(current_broker().redis), current_app.extensions[TASKS_EXTENSION]
+    )
     serve_exporter(current_app._get_current_object(), settings.metrics_port)  # type: ignore[attr-defined]
     stop = threading.Event()
 

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models.product import AVAILABILITIES
-from app.models.types import Id, Money, UTCDateTime, one_of, utcnow
+from app.models.types import Id, Money, UTCDateTime, one_of
 
 
 class Observation(db.Model):  # type: ignore[name-defined,misc]

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import utcnow
 from app.extensions import db
-from app.models.types import Id, Money, UTCDateTime, one_of, partial_index, utcnow
+from app.models.types import Id, Money, UTCDateTime, one_of, partial_index
 
 CHANGE_STATES = (
     "proposed",

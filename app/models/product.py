@@ -18,14 +18,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models.shop import POLLING_TIERS, Shop
-from app.models.types import Id, Money, Percent, UTCDateTime, one_of, partial_index, utcnow
+from app.models.types import Id, Money, Percent, UTCDateTime, one_of, partial_index
 
 # variant_deleted: the Shopify variant is gone (products/delete, or a push Shopify answered
 # PRODUCT_VARIANT_DOES_NOT_EXIST); nothing is polled or pushed for it any more.
 PRODUCT_STATUSES = ("active", "paused", "needs_attention", "dead", "variant_deleted")
 AVAILABILITIES = ("in_stock", "low_stock", "delayed", "out_of_stock", "unavailable", "unknown")
+# What the shop's out_of_stock_action reacts to; "unknown" moves nothing.
+OUT_OF_STOCK = frozenset({"out_of_stock", "unavailable"})
+IN_STOCK = frozenset({"in_stock", "low_stock", "delayed"})
 
 
 class Product(db.Model):  # type: ignore[name-defined,misc]
@@ -111,3 +115,15 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.marketplace}/{self.asin} -> {self.shopify_variant_gid}>"
+
+
+def stock_action_needed(shop: Shop, product: Product, availability: str) -> bool:
+    """Whether the product's Shopify stock must be zeroed (Amazon is out of stock and the
+    shop zeroes) or restored (Amazon has it again and stock was set aside) now."""
+    if product.shopify_inventory_item_gid is None:
+        return False
+    aside = product.inventory_set_aside
+    if availability in OUT_OF_STOCK:
+        unconfirmed = aside is None or not aside.get("applied")
+        return shop.out_of_stock_action == "zero_inventory" and unconfirmed
+    return availability in IN_STOCK and aside is not None

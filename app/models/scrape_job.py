@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import utcnow
 from app.extensions import db
-from app.models.types import Id, UTCDateTime, one_of, utcnow
+from app.models.types import Id, UTCDateTime, one_of
 
 SCRAPE_JOB_STATES = ("pending", "done", "faulted", "collected", "abandoned")
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models.types import (
     EncryptedText,
@@ -17,7 +18,6 @@ from app.models.types import (
     UTCDateTime,
     one_of,
     partial_index,
-    utcnow,
 )
 
 ROUNDING_MODES = ("none", "99", "95", "whole")

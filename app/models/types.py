@@ -36,11 +36,6 @@ def partial_index(name: str, *columns: str, where: str, unique: bool = False) ->
     )
 
 
-def utcnow() -> datetime:
-    """The one clock of the models: aware UTC."""
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on PostgreSQL and SQLite alike."""
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import utcnow
 from app.extensions import db
-from app.models.types import UTCDateTime, partial_index, utcnow
+from app.models.types import UTCDateTime, partial_index
 
 
 class WebhookEvent(db.Model):  # type: ignore[name-defined,misc]

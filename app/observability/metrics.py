@@ -19,13 +19,10 @@ work horse per job; the horses of one worker never overlap, so they share one fi
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime
 
 from prometheus_client import Counter, Gauge, Histogram, values
-
-from app.ingest import oxylabs_errors
-from app.ingest.observation import QuarantineReason
-from app.shopify.graphql.documents import COST_HINTS
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _identity: dict[str, str | None] = {"slot": None}
@@ -135,7 +132,8 @@ def scrape_trusted() -> None:
     SCRAPE_RESULTS.labels("trusted", "").inc()
 
 
-_QUARANTINE_REASONS = frozenset(reason.value for reason in QuarantineReason)
+# Filled by `declare_known_labels` (create_app), from `app.ingest.reading.QuarantineReason`.
+_QUARANTINE_REASONS: set[str] = set()
 
 
 def scrape_quarantined(reason: str | None) -> None:
@@ -188,22 +186,35 @@ def unrecognised_text(field: str) -> None:
 def _initialise_known_series() -> None:
     """Every label value known in advance starts at 0, so that a family and each of its series
     are there before the first event, and rate() sees the first increase (Prometheus'
-    instrumentation practice: "avoid missing metrics")."""
+    instrumentation practice: "avoid missing metrics"). The stages' own label values (quarantine
+    reasons, provider errors, GraphQL operations) come through `declare_known_labels`."""
     SCRAPE_RESULTS.labels("trusted", "")
-    for reason in sorted(_QUARANTINE_REASONS):
-        SCRAPE_RESULTS.labels("quarantined", reason)
-    for error in _provider_errors(oxylabs_errors.ProviderError):
-        SCRAPE_RESULTS.labels("failed", error.__name__)
     for endpoint in ("realtime", "push_pull"):
         OXYLABS_RESULTS_BILLED.labels(endpoint)
-    for operation in sorted(COST_HINTS):
-        SHOPIFY_COST_POINTS.labels(operation)
-        for kind in ("graphql", "http_429"):
-            SHOPIFY_THROTTLED.labels(operation, kind)
     for outcome in ("pushed", "failed"):
         PRICE_PUSHES.labels(outcome)
     for field in ("stock", "delivery"):
         UNRECOGNISED_TEXTS.labels(field)
+
+
+def declare_known_labels(
+    *,
+    quarantine_reasons: Iterable[str],
+    provider_errors: type[Exception],
+    shopify_operations: Iterable[str],
+) -> None:
+    """Start the stages' series at 0: every quarantine reason, every provider error class
+    (``provider_errors`` and its subclasses), every Admin GraphQL operation. Called by
+    `create_app`, so this module imports no stage (the stages import it)."""
+    _QUARANTINE_REASONS.update(quarantine_reasons)
+    for reason in sorted(_QUARANTINE_REASONS):
+        SCRAPE_RESULTS.labels("quarantined", reason)
+    for error in _provider_errors(provider_errors):
+        SCRAPE_RESULTS.labels("failed", error.__name__)
+    for operation in sorted(shopify_operations):
+        SHOPIFY_COST_POINTS.labels(operation)
+        for kind in ("graphql", "http_429"):
+            SHOPIFY_THROTTLED.labels(operation, kind)
 
 
 def _provider_errors(base: type[Exception]) -> list[type[Exception]]:

@@ -21,11 +21,10 @@ from sqlalchemy import Integer, and_, func, select
 from sqlalchemy import cast as sql_cast
 
 from app.broker import current_broker
+from app.clock import month_of, utcnow
 from app.extensions import current_settings, db
-from app.ingest.policy import month_of
 from app.models import PriceChange, Shop
 from app.models.price_change import CHANGE_STATES
-from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import PriceChange, Product, Shop
 from app.price_changes.ledger import commit_and_publish, move
 from app.price_changes.readiness import Skip, blocked, explain, held
+from app.price_changes.signals import changes_approved
 from app.price_changes.state import ChangeState, InvalidTransition
-from app.push import jobs as push_jobs
 
 S = ChangeState
 MAX_BULK = 5000
@@ -85,7 +85,7 @@ def approve(shop_id: int, change: PriceChange, *, actor: str, now: datetime) -> 
     """Approve one change and enqueue its push (after the commit)."""
     _approve(change, actor, now)
     commit_and_publish()
-    push_jobs.push_shop_changes.enqueue(shop_id)
+    changes_approved.send(shop_id)
     return change
 
 
@@ -122,7 +122,7 @@ def push_product(shop: Shop, product: Product, *, actor: str, now: datetime) -> 
     if isinstance(decided, Skip):
         raise ApprovalError(decided.code, decided.message)
     commit_and_publish()
-    push_jobs.push_shop_changes.enqueue(shop.id)
+    changes_approved.send(shop.id)
     return decided
 
 
@@ -152,7 +152,7 @@ def push_products(
         (skipped if isinstance(decided, Skip) else approved).append(decided)  # type: ignore[arg-type]
     commit_and_publish()
     if approved:
-        push_jobs.push_shop_changes.enqueue(shop.id)
+        changes_approved.send(shop.id)
     return approved, skipped
 
 
@@ -178,7 +178,7 @@ def approve_many(
             skipped.append(_skip_of(change, error))
     commit_and_publish()
     if approved:
-        push_jobs.push_shop_changes.enqueue(shop.id)
+        changes_approved.send(shop.id)
     return approved, skipped
 
 

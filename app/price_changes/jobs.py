@@ -1,27 +1,16 @@
-"""Price-change jobs: reprice a whole shop, learn the shop's currency. They take ids, call
-the services, and are enqueued after the commit."""
+"""Price-change jobs: learn the shop's currency (and reprice when it changed). The shop's
+repricing job is `app.price_changes.settings.reprice_shop` itself."""
 
 from __future__ import annotations
 
 from app.extensions import db
 from app.jobs.decorators import job
 from app.models import Shop
+from app.price_changes.settings import reprice_shop
 from app.price_changes.state import AUTO_ACTOR
+from app.shopify import signals
 from app.shopify.graphql.operations import read_shop_currency
 from app.shopify.graphql.shop_client import admin_client
-
-
-@job(
-    "default",
-    timeout=3600,
-    retry_intervals=(60, 300),
-    job_id=lambda shop_id, actor: f"reprice-shop-{shop_id}",
-)
-def reprice_shop(shop_id: int, actor: str) -> int:
-    # Imported here: settings enqueues this job, so it imports this module first.
-    from app.price_changes.settings import reprice_shop as reprice_all
-
-    return reprice_all(shop_id, actor=actor)
 
 
 @job(
@@ -45,3 +34,14 @@ def sync_shop_currency(shop_id: int) -> str | None:
         db.session.commit()
         reprice_shop.enqueue(shop_id, AUTO_ACTOR)
     return code
+
+
+def on_shop_installed(shop: Shop) -> None:
+    """Receiver of `app.shopify.signals.shop_installed`: learn an unknown currency."""
+    if shop.currency is None:
+        sync_shop_currency.enqueue(shop.id)
+
+
+def connect() -> None:
+    """Called by `create_app`: react to installs."""
+    signals.shop_installed.connect(on_shop_installed)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import PriceChange, PriceChangeEvent
 from app.price_changes.state import ChangeState, record_transition
-from app.realtime.events import publish_events
+from app.realtime.events import EventKind, publish_events
 
 _PENDING = "pricebridge.pricing.events"
 
@@ -125,7 +125,7 @@ def commit_and_publish() -> None:
 def _publish_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, [])
     # One round trip per shop; each shop's events keep their order (and their seq numbers).
-    by_shop: dict[int, list[tuple[str, Mapping[str, Any]]]] = {}
+    by_shop: dict[int, list[tuple[EventKind, Mapping[str, Any]]]] = {}
     for shop_id, data in pending:
         by_shop.setdefault(shop_id, []).append(("price_change", data))
     for shop_id, events in by_shop.items():

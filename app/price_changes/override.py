@@ -17,13 +17,22 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange, Product, Shop
-from app.models.types import utcnow
 from app.price_changes.ledger import move
 from app.price_changes.readiness import override_message
 from app.price_changes.state import AUTO_ACTOR, ChangeState
-from app.push.push import echo_key
+from app.shopify import signals
+
+# How long the echo of our own write (products/update) is recognised by the marker alone.
+ECHO_MARKER_SECONDS = 900
+
+
+def echo_key(shop_id: int, variant_gid: str) -> str:
+    """The Redis key `app.push` sets to the price it is about to write, for
+    ``ECHO_MARKER_SECONDS``, so that write's products/update is known as ours."""
+    return f"pricebridge:pricing:pushed:{shop_id}:{variant_gid}"
 
 
 def _our_latest_write(product: Product) -> set[Decimal]:
@@ -93,3 +102,13 @@ def hold_open_change(shop: Shop, product: Product) -> None:
     change.rule = {**(change.rule or {}), "held_message": override_message(product, shop.currency)}
     detail = {"reason": "manual_override", "shopify_price": f"{product.manual_override_price}"}
     move(change, ChangeState.HELD, actor=AUTO_ACTOR, now=utcnow(), detail=detail)
+
+
+def on_prices_seen(shop: Shop, *, prices: Iterable[tuple[str, Decimal, datetime]]) -> None:
+    """Receiver of `app.shopify.signals.prices_seen` (products/update)."""
+    record_shopify_prices(shop, prices)
+
+
+def connect() -> None:
+    """Called by `create_app`: react to the prices Shopify reports."""
+    signals.prices_seen.connect(on_prices_seen)

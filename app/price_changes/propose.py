@@ -13,9 +13,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Observation, Product, Shop
-from app.models.types import utcnow
+from app.models.product import stock_action_needed
 from app.price_changes.ledger import commit_and_publish
 from app.price_changes.quote import latest_observation, rule_snapshot
 from app.price_changes.reprice import (
@@ -28,9 +29,8 @@ from app.price_changes.reprice import (
     reprice,
     settle,
 )
+from app.price_changes.signals import changes_approved, stock_sync_wanted
 from app.price_changes.state import AUTO_ACTOR
-from app.push import jobs as push_jobs
-from app.push.stock import stock_action_needed
 
 
 def lock_product(product_id: int) -> Product | None:
@@ -51,9 +51,9 @@ def _after_commit(
     shop: Shop, product: Product, observation: Observation, outcome: Repriced
 ) -> None:
     if outcome.approved:
-        push_jobs.push_shop_changes.enqueue(shop.id)
+        changes_approved.send(shop.id)
     if stock_action_needed(shop, product, observation.availability):
-        push_jobs.sync_inventory.enqueue(product.id)
+        stock_sync_wanted.send(product.id)
 
 
 __all__ = [
@@ -111,9 +111,9 @@ def on_observations(pairs: Sequence[tuple[int, int]]) -> None:
         stock_syncs += syncs
     commit_and_publish()
     for shop_id in sorted(push_shops):
-        push_jobs.push_shop_changes.enqueue(shop_id)
+        changes_approved.send(shop_id)
     for product_id in dict.fromkeys(stock_syncs):
-        push_jobs.sync_inventory.enqueue(product_id)
+        stock_sync_wanted.send(product_id)
 
 
 def _rounds(pairs: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:

@@ -33,17 +33,22 @@ def shop_rules(shop: Shop, currency: str | None = None) -> PricingRules:
     )
 
 
+def store_rules(shop: Shop, rules: PricingRules) -> None:
+    """Write ``rules`` to the shop's columns: the inverse of ``shop_rules``, kept beside it
+    so the mapping between the columns and `PricingRules` lives in one place."""
+    shop.markup_percent = rules.markup_percent
+    shop.fixed_addon = rules.fixed_addon
+    shop.rounding = rules.rounding.value
+    shop.compare_at_from_list_price = rules.compare_at_from_list_price
+    shop.cost_basis = rules.cost_basis.value
+    shop.min_margin_percent = rules.min_margin_percent
+    shop.auto_push_tolerance_percent = rules.auto_push_tolerance_percent
+
+
 def product_overrides(product: Product) -> ProductOverrides:
     return ProductOverrides(
         markup_percent=product.markup_override_percent, paused=product.status == "paused"
     )
-
-
-def _held(reason: HoldReason, base: Quote | None = None) -> Quote:
-    price = base.proposed_price if base else None
-    compare_at = base.compare_at_price if base else None
-    breakdown = base.breakdown if base else None
-    return Quote(price, compare_at, reason, hold_message(reason), breakdown)
 
 
 def quote_product(
@@ -56,7 +61,8 @@ def quote_product(
     clears the override.
     """
     if shop.currency is None:
-        return _held(HoldReason.SHOP_CURRENCY_UNKNOWN)
+        reason = HoldReason.SHOP_CURRENCY_UNKNOWN
+        return Quote.unpriced(reason, hold_message(reason))
     rules = rules or shop_rules(shop)
     result = quote(
         observation.price,
@@ -68,7 +74,7 @@ def quote_product(
     )
     overridden = product.manual_override_at is not None
     if overridden and result.proposed_price is not None and result.held_reason is None:
-        return _held(HoldReason.MANUAL_OVERRIDE, result)
+        return result.held(HoldReason.MANUAL_OVERRIDE, hold_message(HoldReason.MANUAL_OVERRIDE))
     return result
 
 

@@ -17,15 +17,21 @@ from typing import Any, Literal
 
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
+from app.jobs.decorators import job
 from app.models import Observation, Product, Shop
 from app.models.shop import OUT_OF_STOCK_ACTIONS
-from app.models.types import utcnow
-from app.price_changes import jobs
 from app.price_changes.ledger import commit_and_publish, money, percent
 from app.price_changes.propose import lock_product
-from app.price_changes.quote import latest_observation, product_overrides, shop_rules
+from app.price_changes.quote import (
+    latest_observation,
+    product_overrides,
+    shop_rules,
+    store_rules,
+)
 from app.price_changes.reprice import reprice
+from app.price_changes.signals import changes_approved
 from app.pricing.preview import PreviewInput, preview
 from app.pricing.rounding import Rounding, supports, unsupported_message
 from app.pricing.rules import (
@@ -37,7 +43,6 @@ from app.pricing.rules import (
     PricingRules,
     Quote,
 )
-from app.push import jobs as push_jobs
 
 INLINE_REPRICE_LIMIT = 500
 MAX_ADDON = MAX_AMOUNT
@@ -52,7 +57,7 @@ FIELDS = (
 )
 
 
-class SettingsError(ValueError):
+class InvalidSetting(ValueError):
     """A setting the body gets wrong; ``field`` names it once, ``problem`` says what is wrong
     with the value as the merchant typed it ("must be between 0 and 1000, got -10")."""
 
@@ -101,13 +106,13 @@ def _as_typed(value: object) -> str:
 def _decimal(field: str, value: object, model: type[Shop | Product] = Shop) -> Decimal:
     """A decimal setting read from JSON, checked against ``LIMITS`` and stored exactly by
     ``model``'s column (never rounded: the rules used and the rules kept are the same), else
-    SettingsError naming the field once with the value as typed."""
+    InvalidSetting naming the field once with the value as typed."""
     typed = _as_typed(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema's integer: 300.0 is 300
     if isinstance(value, float):
         # A binary float (0.1) is not the decimal the merchant typed: send a string.
-        raise SettingsError(field, f'must be a decimal string such as "12.50", got {typed}')
+        raise InvalidSetting(field, f'must be a decimal string such as "12.50", got {typed}')
     amount: Decimal | None = None
     if isinstance(value, str | int) and not isinstance(value, bool):
         try:
@@ -115,13 +120,13 @@ def _decimal(field: str, value: object, model: type[Shop | Product] = Shop) -> D
         except InvalidOperation:
             amount = None
     if amount is None or not amount.is_finite():
-        raise SettingsError(field, f'must be a decimal string such as "12.50", got {typed}')
+        raise InvalidSetting(field, f'must be a decimal string such as "12.50", got {typed}')
     low, high, places = LIMITS[field]
     if not low <= amount <= high:
-        raise SettingsError(field, f"must be between {low} and {high}, got {typed}")
+        raise InvalidSetting(field, f"must be between {low} and {high}, got {typed}")
     exact = amount.quantize(Decimal(1).scaleb(-places))
     if exact != amount:
-        raise SettingsError(field, f"can have at most {places} decimal places, got {typed}")
+        raise InvalidSetting(field, f"can have at most {places} decimal places, got {typed}")
     _check_storable(field, exact, model.__table__.c[field].type, typed)
     return exact
 
@@ -133,20 +138,20 @@ def _check_storable(field: str, amount: Decimal, column: Any, typed: str) -> Non
     limit = Decimal(10) ** (precision - scale)
     _sign, _digits, exponent = amount.as_tuple()
     if not -limit < amount < limit:
-        raise SettingsError(field, f"must be below {limit:,}, got {typed}")
+        raise InvalidSetting(field, f"must be below {limit:,}, got {typed}")
     if (
         isinstance(exponent, int)
         and exponent < -scale
         and amount != amount.quantize(Decimal(1).scaleb(-scale))
     ):
-        raise SettingsError(field, f"can have at most {scale} decimal places, got {typed}")
+        raise InvalidSetting(field, f"can have at most {scale} decimal places, got {typed}")
 
 
 def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]:
     """The rules and out-of-stock action ``body`` asks for, validated as a whole."""
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
-        raise SettingsError(unknown[0], f"is not a setting; the settings are {', '.join(FIELDS)}")
+        raise InvalidSetting(unknown[0], f"is not a setting; the settings are {', '.join(FIELDS)}")
     current = shop_rules(shop)
     changes: dict[str, Any] = {}
     for name in DECIMALS:
@@ -159,12 +164,12 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
         except ValueError:
             allowed = ", ".join(r.value for r in Rounding)
             typed = _as_typed(body["rounding"])
-            raise SettingsError("rounding", f"must be one of {allowed}, got {typed}") from None
+            raise InvalidSetting("rounding", f"must be one of {allowed}, got {typed}") from None
     if "compare_at_from_list_price" in body:
         flag = body["compare_at_from_list_price"]
         if not isinstance(flag, bool):
             problem = f"must be true or false, got {_as_typed(flag)}"
-            raise SettingsError("compare_at_from_list_price", problem)
+            raise InvalidSetting("compare_at_from_list_price", problem)
         changes["compare_at_from_list_price"] = flag
     if "cost_basis" in body:
         try:
@@ -172,20 +177,20 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
         except ValueError:
             allowed = ", ".join(c.value for c in CostBasis)
             typed = _as_typed(body["cost_basis"])
-            raise SettingsError("cost_basis", f"must be one of {allowed}, got {typed}") from None
+            raise InvalidSetting("cost_basis", f"must be one of {allowed}, got {typed}") from None
     rounding = changes.get("rounding", current.rounding)
     if shop.currency is not None and not supports(rounding, shop.currency):
-        raise SettingsError("rounding", unsupported_message(rounding, shop.currency))
+        raise InvalidSetting("rounding", unsupported_message(rounding, shop.currency))
     try:
         rules = dataclasses.replace(current, **changes)
     except (TypeError, ValueError) as error:
         field = next((n for n in changes if n in str(error)), "body")
-        raise SettingsError(field, str(error)) from None
+        raise InvalidSetting(field, str(error)) from None
     action = body.get("out_of_stock_action", shop.out_of_stock_action)
     if action not in OUT_OF_STOCK_ACTIONS:
         allowed = ", ".join(OUT_OF_STOCK_ACTIONS)
         problem = f"must be one of {allowed}, got {_as_typed(action)}"
-        raise SettingsError("out_of_stock_action", problem)
+        raise InvalidSetting("out_of_stock_action", problem)
     return rules, action
 
 
@@ -258,7 +263,7 @@ def apply_rules(
     if (count or 0) > INLINE_REPRICE_LIMIT:
         _store_rules(shop, rules, action)
         db.session.commit()
-        jobs.reprice_shop.enqueue(shop.id, actor)
+        reprice_shop.enqueue(shop.id, actor)
         return Applied("queued")
     changes = preview_rules(shop, rules)
     _store_rules(shop, rules, action)
@@ -268,23 +273,24 @@ def apply_rules(
         approved = reprice(shop, product, observation, actor=actor, now=now).approved or approved
     commit_and_publish()
     if approved:
-        push_jobs.push_shop_changes.enqueue(shop.id)
+        changes_approved.send(shop.id)
     return Applied("done", changes)
 
 
 def _store_rules(shop: Shop, rules: PricingRules, action: str) -> None:
-    shop.markup_percent = rules.markup_percent
-    shop.fixed_addon = rules.fixed_addon
-    shop.rounding = rules.rounding.value
-    shop.compare_at_from_list_price = rules.compare_at_from_list_price
-    shop.cost_basis = rules.cost_basis.value
-    shop.min_margin_percent = rules.min_margin_percent
-    shop.auto_push_tolerance_percent = rules.auto_push_tolerance_percent
+    store_rules(shop, rules)
     shop.out_of_stock_action = action
 
 
-def reprice_shop(shop_id: int, *, actor: str, chunk: int | None = None) -> int:
-    """Reprice every product of the shop, ``chunk`` (default ``REPRICE_CHUNK``) per
+@job(
+    "default",
+    timeout=3600,
+    retry_intervals=(60, 300),
+    job_id=lambda shop_id, actor, chunk=None: f"reprice-shop-{shop_id}",
+)
+def reprice_shop(shop_id: int, actor: str, chunk: int | None = None) -> int:
+    """The job (enqueued by ``apply_rules`` for a big shop, and when the shop's currency
+    changes): reprice every product of the shop, ``chunk`` (default ``REPRICE_CHUNK``) per
     transaction; returns the changes made.
 
     If the rules changed while it ran (the merchant saved again and this job, already
@@ -327,7 +333,7 @@ def _reprice_chunks(shop_id: int, *, actor: str, chunk: int) -> int:
             made += outcome.change is not None
         commit_and_publish()
         if approved:
-            push_jobs.push_shop_changes.enqueue(shop_id)  # pushes start while the rest is repriced
+            changes_approved.send(shop_id)  # pushes start while the rest is repriced
 
 
 def update_product(
@@ -336,7 +342,7 @@ def update_product(
     """Markup override and pause; the product is repriced from its latest observation."""
     unknown = sorted(set(body) - {"markup_override_percent", "paused"})
     if unknown:
-        raise SettingsError(
+        raise InvalidSetting(
             unknown[0], "is not a product setting (markup_override_percent, paused)"
         )
     if "markup_override_percent" in body:
@@ -345,7 +351,9 @@ def update_product(
         product.markup_override_percent = markup
     if "paused" in body:
         if not isinstance(body["paused"], bool):
-            raise SettingsError("paused", f"must be true or false, got {_as_typed(body['paused'])}")
+            raise InvalidSetting(
+                "paused", f"must be true or false, got {_as_typed(body['paused'])}"
+            )
         if body["paused"]:
             product.status = "paused"
         elif product.status == "paused":
@@ -365,4 +373,4 @@ def _reprice_now(shop: Shop, product: Product, *, actor: str, now: datetime) -> 
     outcome = reprice(shop, product, observation, actor=actor, now=now) if observation else None
     commit_and_publish()
     if outcome is not None and outcome.approved:
-        push_jobs.push_shop_changes.enqueue(shop.id)
+        changes_approved.send(shop.id)

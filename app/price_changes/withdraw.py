@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import PriceChange, Product
 from app.price_changes.ledger import move
 from app.price_changes.state import AUTO_ACTOR, ChangeState
+from app.shopify import signals
 
 S = ChangeState
 OPEN = (S.PROPOSED.value, S.APPROVED.value, S.HELD.value, S.FAILED.value)
@@ -48,3 +49,13 @@ def variants_deleted(products: Sequence[Product], reason: str, *, now: datetime)
     for product in products:
         mark_variant_deleted(product, reason)
     withdraw_changes([product.id for product in products], now=now)
+
+
+def on_variants_deleted(products: list[Product], *, reason: str, now: datetime) -> None:
+    """Receiver of `app.shopify.signals.variants_deleted`."""
+    variants_deleted(products, reason, now=now)
+
+
+def connect() -> None:
+    """Called by `create_app`: react to variants Shopify deleted."""
+    signals.variants_deleted.connect(on_variants_deleted)

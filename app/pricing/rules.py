@@ -8,7 +8,7 @@ shop prices from the item alone; the margin floor always uses the landed cost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -165,9 +165,14 @@ class Quote:
     def is_held(self) -> bool:
         return self.held_reason is not None
 
+    @classmethod
+    def unpriced(cls, reason: HoldReason, message: str) -> Quote:
+        """A held quote with no price at all (no cost, no comparable currency)."""
+        return cls(None, None, reason, message, None)
 
-def _held(reason: HoldReason, message: str) -> Quote:
-    return Quote(None, None, reason, message, None)
+    def held(self, reason: HoldReason, message: str) -> Quote:
+        """This quote, its price kept for display, held for ``reason``."""
+        return replace(self, held_reason=reason, held_message=message)
 
 
 def _compare_at(
@@ -199,15 +204,17 @@ def quote(
     if list_price is not None:
         _check_amount(list_price, "list_price")
     if cost is None:
-        return _held(HoldReason.NO_COST, hold_message(HoldReason.NO_COST))
+        return Quote.unpriced(HoldReason.NO_COST, hold_message(HoldReason.NO_COST))
     _check_amount(cost, "cost")
     shipping = Decimal(0) if shipping is None else shipping
     _check_decimal(shipping, "shipping", Decimal(0), MAX_AMOUNT)
     if currency is None:
-        return _held(HoldReason.UNKNOWN_CURRENCY, hold_message(HoldReason.UNKNOWN_CURRENCY))
+        return Quote.unpriced(
+            HoldReason.UNKNOWN_CURRENCY, hold_message(HoldReason.UNKNOWN_CURRENCY)
+        )
     check_currency_code(currency, field="currency")
     if currency != rules.currency:
-        return _held(
+        return Quote.unpriced(
             HoldReason.CURRENCY_MISMATCH,
             hold_message(
                 HoldReason.CURRENCY_MISMATCH, amazon_currency=currency, shop_currency=rules.currency
@@ -215,7 +222,7 @@ def quote(
         )
     if not supports(rules.rounding, rules.currency):
         reason = HoldReason.ROUNDING_UNSUPPORTED
-        return _held(reason, hold_message(reason, shop_currency=rules.currency))
+        return Quote.unpriced(reason, hold_message(reason, shop_currency=rules.currency))
 
     breakdown = _breakdown(cost, shipping, rules, overrides)
     proposed = apply_rounding(breakdown.unrounded, rules.rounding, rules.currency)

@@ -13,6 +13,7 @@ from app.jobs.decorators import job
 from app.jobs.liveness import job_alive
 from app.models import PriceChange, Shop
 from app.price_changes.jobs import sync_shop_currency
+from app.price_changes.signals import changes_approved, stock_sync_wanted
 from app.price_changes.state import ChangeState
 from app.push import push, reconcile, stock
 
@@ -46,7 +47,7 @@ def push_in_flight(shop_id: int) -> bool:
     job_id=lambda shop_id: f"recover-pushing-{shop_id}",
 )
 def recover_pushing(shop_id: int) -> dict[str, int]:
-    return vars(reconcile.recover_pushing(shop_id, in_flight=push_in_flight))
+    return vars(reconcile.finish_abandoned(shop_id, in_flight=push_in_flight))
 
 
 @job("default", timeout=1800, retry_intervals=(60,), job_id=lambda shop_id: f"reconcile-{shop_id}")
@@ -61,7 +62,7 @@ def reconcile_prices(shop_id: int) -> int:
     job_id=lambda product_id: f"inventory-{product_id}",
 )
 def sync_inventory(product_id: int) -> str:
-    return stock.sync_inventory(product_id)
+    return stock.sync_stock(product_id)
 
 
 def installed() -> ColumnElement[bool]:
@@ -107,3 +108,19 @@ def enqueue_reconciliations(now: datetime) -> int:
         reconcile_prices.enqueue(shop_id)
         sync_shop_currency.enqueue(shop_id)
     return len(shops)
+
+
+def on_changes_approved(shop_id: int) -> None:
+    """Receiver of `app.price_changes.signals.changes_approved`: push the shop."""
+    push_shop_changes.enqueue(shop_id)
+
+
+def on_stock_sync_wanted(product_id: int) -> None:
+    """Receiver of `app.price_changes.signals.stock_sync_wanted`: sync the product's stock."""
+    sync_inventory.enqueue(product_id)
+
+
+def connect() -> None:
+    """Called by `create_app`: act on what the price-change outbox announces."""
+    changes_approved.connect(on_changes_approved)
+    stock_sync_wanted.connect(on_stock_sync_wanted)

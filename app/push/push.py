@@ -8,7 +8,7 @@ it exactly once by reading the variant's price back before deciding to send agai
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,11 +16,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.broker import current_broker
+from app.clock import Clock, utcnow
 from app.extensions import db
 from app.models import Observation, PriceChange, Product, Shop
-from app.models.types import utcnow
 from app.observability import metrics
 from app.price_changes.ledger import commit_and_publish, move
+from app.price_changes.override import ECHO_MARKER_SECONDS, echo_key
 from app.price_changes.quote import latest_observation
 from app.price_changes.state import AUTO_ACTOR, ChangeState, is_pushable, is_stale
 from app.price_changes.withdraw import mark_variant_deleted
@@ -33,13 +34,10 @@ from app.shopify.graphql.shop_client import admin_client
 S = ChangeState
 BATCH = 250
 MAX_ATTEMPTS = 5
-# How long the echo of our own write (products/update) is recognised by the marker alone.
-ECHO_MARKER_SECONDS = 900
 # userError codes that mean the variant is gone for good (a products/delete may come later).
 GONE_CODES = frozenset({"PRODUCT_VARIANT_DOES_NOT_EXIST", "PRODUCT_DOES_NOT_EXIST"})
 
 Claimed = tuple[PriceChange, Product]
-Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -48,10 +46,6 @@ class PushReport:
     failed: int = 0
     skipped: int = 0
     retrying: int = 0
-
-
-def echo_key(shop_id: int, variant_gid: str) -> str:
-    return f"pricebridge:pricing:pushed:{shop_id}:{variant_gid}"
 
 
 def push_shop(shop_id: int, *, clock: Clock = utcnow) -> PushReport:
@@ -171,7 +165,7 @@ def _send_chunk(
         still: list[Claimed] = []
         for index, (change, product) in enumerate(remaining):
             if index in outcome.errors:
-                _fail(change, outcome.errors[index], now=clock(), report=report)
+                fail(change, outcome.errors[index], now=clock(), report=report)
                 _if_gone(change, product, outcome.errors[index])
             elif index in outcome.confirmed:
                 confirm(change, product, outcome.confirmed[index], now=clock(), how="mutation")
@@ -181,7 +175,7 @@ def _send_chunk(
         commit_and_publish()
         if len(still) == len(remaining):
             for change, _product in still:
-                _fail(change, {"message": "Shopify applied nothing"}, now=clock(), report=report)
+                fail(change, {"message": "Shopify applied nothing"}, now=clock(), report=report)
             commit_and_publish()
             return
         remaining = still
@@ -214,9 +208,10 @@ def confirm(
     metrics.price_pushed(observation.observed_at if observation else None, now)
 
 
-def _fail(
+def fail(
     change: PriceChange, error: dict[str, object], *, now: datetime, report: PushReport
 ) -> None:
+    """Mark the change ``failed`` with Shopify's (or our) error, shaped like a userError."""
     change.shopify_response = {"userErrors": [error]}
     change.error = str(error.get("message", error))
     move(change, S.FAILED, actor=AUTO_ACTOR, now=now, detail={"error": error})
@@ -234,7 +229,7 @@ def _after_error(
         change.updated_at = now
         report.retrying += 1
         return False
-    _fail(change, {"message": str(error), "retryable": error.retryable}, now=now, report=report)
+    fail(change, {"message": str(error), "retryable": error.retryable}, now=now, report=report)
     return True
 
 

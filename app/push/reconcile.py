@@ -19,13 +19,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange, Product, Shop
-from app.models.types import utcnow
 from app.observability import metrics
 from app.price_changes.ledger import commit_and_publish
 from app.price_changes.state import ChangeState
-from app.push.push import MAX_ATTEMPTS, Claimed, PushReport, _fail, confirm, send
+from app.push.push import MAX_ATTEMPTS, Claimed, PushReport, confirm, fail, send
 from app.realtime.events import publish_event
 from app.shopify.graphql.errors import ShopifyError
 from app.shopify.graphql.operations import read_variant_prices
@@ -85,7 +85,7 @@ def _claim_abandoned(shop_id: int, now: datetime, cutoff: datetime) -> list[Clai
     return [(change, product) for change, product in rows]
 
 
-def recover_pushing(
+def finish_abandoned(
     shop_id: int, *, now: datetime | None = None, in_flight: InFlight = _nothing_in_flight
 ) -> PushReport:
     """Finish every abandoned push of the shop exactly once (``now`` decides the lease).
@@ -116,7 +116,7 @@ def recover_pushing(
                 report.pushed += 1
             elif current is None or change.attempts >= MAX_ATTEMPTS:
                 why = "variant not found" if current is None else "attempts exhausted"
-                _fail(change, {"message": why}, now=utcnow(), report=report)
+                fail(change, {"message": why}, now=utcnow(), report=report)
             else:
                 change.attempts += 1
                 resend.append((change, product))

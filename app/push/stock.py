@@ -25,14 +25,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Product, Shop
+from app.models.product import OUT_OF_STOCK, stock_action_needed
 from app.price_changes.quote import latest_observation
 from app.realtime.events import publish_event
 from app.shopify.graphql.client import AdminClient
 from app.shopify.graphql.operations import QuantityChange, available_by_location, set_available
 from app.shopify.graphql.shop_client import admin_client
 
-OUT_OF_STOCK = frozenset({"out_of_stock", "unavailable"})
-IN_STOCK = frozenset({"in_stock", "low_stock", "delayed"})
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 ZERO_ATTEMPTS = 2
 
@@ -41,18 +40,7 @@ class InventoryError(RuntimeError):
     """Shopify refused a stock change for a reason that needs a person."""
 
 
-def stock_action_needed(shop: Shop, product: Product, availability: str) -> bool:
-    """Whether the product's Shopify stock must be zeroed or restored now."""
-    if product.shopify_inventory_item_gid is None:
-        return False
-    aside = product.inventory_set_aside
-    if availability in OUT_OF_STOCK:
-        unconfirmed = aside is None or not aside.get("applied")
-        return shop.out_of_stock_action == "zero_inventory" and unconfirmed
-    return availability in IN_STOCK and aside is not None
-
-
-def sync_inventory(product_id: int) -> str:
+def sync_stock(product_id: int) -> str:
     """Zero or restore one product's stock as its latest observation asks; says what it did."""
     product = db.session.scalar(select(Product).where(Product.id == product_id).with_for_update())
     if product is None or product.shopify_inventory_item_gid is None:
@@ -74,7 +62,7 @@ def sync_inventory(product_id: int) -> str:
 
 def _item(product: Product) -> str:
     item = product.shopify_inventory_item_gid
-    assert item is not None  # checked by sync_inventory
+    assert item is not None  # checked by sync_stock
     return item
 
 

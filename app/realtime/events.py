@@ -12,18 +12,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from redis import Redis
 
 from app.broker import current_broker
-from app.models.types import utcnow
+from app.clock import utcnow
 
-# What the dashboard hears; each type's payload is described in the OpenAPI document
+# What the dashboard hears; each kind's payload is described in the OpenAPI document
 # (components.schemas.Event*). `import` reports a CSV import job's progress.
-EVENT_TYPES: Final = frozenset(
-    {"observation", "price_change", "push", "error", "product", "usage", "import"}
-)
+EventKind = Literal["observation", "price_change", "push", "error", "product", "usage", "import"]
+"""What an event reports (the dashboard dispatches on it; the JSON field is "type")."""
+EVENT_TYPES: Final = frozenset(get_args(EventKind))
 STREAM_LENGTH: Final = 10_000
 # seq, stream append and publish happen atomically, so sequence order equals stream order.
 _PUBLISH = """
@@ -66,13 +66,13 @@ class Event:
 
 def publish_event(
     shop_id: int,
-    type: str,
+    kind: EventKind,
     data: Mapping[str, Any],
     *,
     redis: Redis | None = None,
     now: datetime | None = None,
 ) -> int:
-    payload = _payload(shop_id, type, data, now or utcnow())
+    payload = _payload(shop_id, kind, data, now or utcnow())
     client = redis or current_broker().redis
     seq = client.eval(_PUBLISH, 3, *_keys(shop_id, client), payload, STREAM_LENGTH)
     return int(seq)
@@ -80,18 +80,18 @@ def publish_event(
 
 def publish_events(
     shop_id: int,
-    events: Sequence[tuple[str, Mapping[str, Any]]],
+    events: Sequence[tuple[EventKind, Mapping[str, Any]]],
     *,
     redis: Redis | None = None,
     now: datetime | None = None,
 ) -> list[int]:
-    """`publish_event` for many (type, data) of one shop in one round trip; their seqs.
+    """`publish_event` for many (kind, data) of one shop in one round trip; their seqs.
 
     Each event is still its own atomic script call, so the per-shop numbering, stream order
     and publish order are exactly those of calling `publish_event` once per event in order.
     """
     at = now or utcnow()
-    payloads = [_payload(shop_id, type, data, at) for type, data in events]
+    payloads = [_payload(shop_id, kind, data, at) for kind, data in events]
     if not payloads:
         return []
     client = redis or current_broker().redis
@@ -102,10 +102,11 @@ def publish_events(
     return [int(seq) for seq in pipeline.execute()]
 
 
-def _payload(shop_id: int, type: str, data: Mapping[str, Any], at: datetime) -> str:
-    if type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {type!r}; one of {sorted(EVENT_TYPES)}")
-    body = {"type": type, "shop_id": shop_id, "at": at.isoformat(), "data": data}
+def _payload(shop_id: int, kind: EventKind, data: Mapping[str, Any], at: datetime) -> str:
+    # Checked at run time too: the kind may come from outside the type checker's sight.
+    if kind not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {kind!r}; one of {sorted(EVENT_TYPES)}")
+    body = {"type": kind, "shop_id": shop_id, "at": at.isoformat(), "data": data}
     return json.dumps(body, default=str)
 
 

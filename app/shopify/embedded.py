@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.clock import utcnow
 from app.extensions import current_settings
-from app.models.types import utcnow
 from app.shopify.admin_urls import admin_app_url, frame_ancestors
 from app.shopify.dashboard_assets import dashboard_build
 from app.shopify.domains import is_shop_domain

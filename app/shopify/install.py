@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Shop
-from app.models.types import utcnow
 from app.shopify.session_token import SessionClaims
 from app.shopify.shop_tokens import (
     REFRESH_MARGIN,

@@ -25,14 +25,14 @@ def affected_rows(statement: Update | Delete) -> int:
     return int(cast(CursorResult[Any], db.session.execute(statement)).rowcount)
 
 
-def drop_tokens(shop: Shop) -> None:
+def clear_tokens(shop: Shop) -> None:
     shop.access_token = shop.refresh_token = None
     shop.access_token_expires_at = shop.refresh_token_expires_at = None
 
 
 def mark_uninstalled(shop: Shop, at: datetime) -> int:
     """Drop the tokens, record the time, pause the active products; returns how many."""
-    drop_tokens(shop)
+    clear_tokens(shop)
     close_after_commit(shop.id)  # its open dashboards lose access with the commit
     if shop.uninstalled_at is None:
         shop.uninstalled_at = at

@@ -22,9 +22,9 @@ from flask import Blueprint, redirect, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from app.clock import utcnow
 from app.config import Settings
 from app.extensions import current_settings
-from app.models.types import utcnow
 from app.shopify.admin_urls import admin_app_url
 from app.shopify.embedded import APP_LOAD_MAX_AGE, message_page, page
 from app.shopify.http import mount_shopify_adapter

@@ -17,11 +17,11 @@ from typing import Any, Final
 from sqlalchemy import select
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import current_settings, db
 from app.models import Shop
-from app.models.types import utcnow
-from app.shopify.lifecycle import drop_tokens as lifecycle_drop_tokens
-from app.shopify.lifecycle import mark_installed, mark_uninstalled
+from app.shopify import signals
+from app.shopify.lifecycle import clear_tokens, mark_installed, mark_uninstalled
 from app.shopify.locks import shop_token_lock
 from app.shopify.tokens import (
     AuthFailed,
@@ -93,16 +93,13 @@ def drop_tokens(shop: Shop, now: datetime, *, uninstalled: bool) -> None:
     if uninstalled:
         mark_uninstalled(shop, now)
     else:
-        lifecycle_drop_tokens(shop)
+        clear_tokens(shop)
 
 
-def learn_currency(shop: Shop) -> None:
-    """After a commit that installed the shop: fetch its currency if it is not known yet."""
-    if shop.currency is None:
-        # Imported here: the pricing jobs reach Shopify through this module's tokens.
-        from app.price_changes.jobs import sync_shop_currency
-
-        sync_shop_currency.enqueue(shop.id)
+def announce_install(shop: Shop) -> None:
+    """After the commit that stored the shop's token: `signals.shop_installed` (the
+    price-change jobs learn the shop's currency when it is not known yet)."""
+    signals.shop_installed.send(shop)
 
 
 def install_from_session(
@@ -127,7 +124,7 @@ def install_from_session(
         store_grant(shop, grant, now)
         db.session.commit()
         log.info("shopify offline token installed for %s", domain)
-        learn_currency(shop)
+        announce_install(shop)
         return shop
 
 
@@ -242,5 +239,5 @@ def install_from_grant(domain: str, grant: TokenGrant, *, now: datetime) -> Shop
         store_grant(shop, grant, now)
         db.session.commit()
         log.info("shopify offline token installed for %s (authorization code)", domain)
-        learn_currency(shop)
+        announce_install(shop)
         return shop

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.jobs.decorators import job
 from app.models import Shop
-from app.models.types import utcnow
 from app.shopify.shop_tokens import SCHEDULED_REFRESH_MARGIN, fresh_shop
 from app.shopify.tokens import AuthFailed
 

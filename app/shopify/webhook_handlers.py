@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Product, Shop, WebhookEvent
-from app.models.types import utcnow
+from app.shopify import signals
 from app.shopify.lifecycle import affected_rows, mark_uninstalled
 
 log = logging.getLogger(__name__)
@@ -107,16 +108,14 @@ def handle_products_update(webhook: ReceivedWebhook) -> None:
 
 
 def on_product_updated(shop: Shop, payload: Mapping[str, Any]) -> None:
-    """Hook for products/update: record Shopify's price of each linked variant.
+    """products/update: announce Shopify's price of each variant (`signals.prices_seen`).
 
     A price PriceBridge did not write (not the echo of its own push) marks the product
     manually overridden; a late delivery never overwrites a price read at a later time. A
     linked variant of the product that the payload no longer lists was deleted.
     """
-    from app.price_changes.override import record_shopify_prices
-
     prices = list(_variant_prices(payload))
-    record_shopify_prices(shop, iter(prices))
+    signals.prices_seen.send(shop, prices=prices)
     gid = payload.get("admin_graphql_api_id")
     listed = payload.get("variants")
     if isinstance(gid, str) and isinstance(listed, list) and len(listed) < MAX_PAYLOAD_VARIANTS:
@@ -162,11 +161,10 @@ def _linked_to(shop: Shop, product_gid: str) -> list[Product]:
 
 
 def on_variants_deleted(products: list[Product], reason: str) -> None:
-    """Hook for variants Shopify says are gone: they stop, their open changes are withdrawn."""
-    from app.price_changes.withdraw import variants_deleted
-
+    """Variants Shopify says are gone: announce them (`signals.variants_deleted`); the
+    price-change code stops them and withdraws their open changes."""
     if products:
-        variants_deleted(products, reason, now=utcnow())
+        signals.variants_deleted.send(products, reason=reason, now=utcnow())
 
 
 def handle_customers_data_request(webhook: ReceivedWebhook) -> None:

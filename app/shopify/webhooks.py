@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import current_settings, db
 from app.jobs.decorators import job
 from app.jobs.liveness import job_alive
 from app.models import WebhookEvent
-from app.models.types import utcnow
 from app.observability.logging import bound
 from app.shopify.domains import is_shop_domain
 from app.shopify.webhook_handlers import ReceivedWebhook, WebhookPayloadError, handler_for

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,16 +36,16 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
+from app.clock import utcnow
 from app.config import Settings
 from app.extensions import db
 from app.ingest import record
 from app.ingest.asin import Listing
 from app.ingest.batch import collect_pending, submit_products
-from app.ingest.jobs import _provider
-from app.ingest.polling import _COLUMNS, claim_due
-from app.ingest.provider import ListingQuery, Poll, Provider, Ticket, _poll
+from app.ingest.jobs import current_provider
+from app.ingest.polling import claim_due, due_statement
+from app.ingest.provider import ListingQuery, Poll, Provider, Ticket, poll_of
 from app.models import Product, ScrapeJob, Shop
-from app.models.types import utcnow
 from bench.report import figure
 from bench.support import bench_redis, free_port
 
@@ -228,7 +228,7 @@ def _one_throughput_run(
     products: int, run: int, simulator_pid: int, end_to_end: list[Phase], instant: list[Phase]
 ) -> None:
     """One end-to-end collection over HTTP and one with the results fetched beforehand."""
-    provider = _provider()
+    provider = current_provider()
     ids = _link_products(products, f"bench-{run}-e2e")
     with timed(products, simulator_pid, end_to_end):
         submit_products(ids, provider, utcnow())  # one batch, as a scheduled poll would
@@ -302,7 +302,7 @@ class ReplayProvider:
 
     def collect(self, ticket_id: str, listing: Listing, *, received_at: datetime) -> Poll | None:
         raw = self._results[ticket_id]
-        return None if raw is None else _poll(raw, listing, received_at)
+        return None if raw is None else poll_of(raw, listing, received_at)
 
 
 def claim(linked: int, claims: int, batch: int, redis_url: str) -> None:
@@ -353,13 +353,7 @@ def claim(linked: int, claims: int, batch: int, redis_url: str) -> None:
 
 
 def _explain(batch: int) -> None:
-    statement = (
-        select(*_COLUMNS)
-        .where(Product.status == "active", Product.next_poll_at <= utcnow() + timedelta(0))
-        .order_by(Product.next_poll_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True, of=Product)
-    )
+    statement = due_statement(utcnow(), batch).with_for_update(skip_locked=True, of=Product)
     compiled = statement.compile(db.engine)
     connection = db.session.connection()
     plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params)
@@ -392,7 +386,7 @@ def main() -> None:
     with bench_redis(os.environ.get("BENCH_REDIS_URL")) as redis_url:
         if args.bench == "throughput":
             if args.without_pricing:
-                record.notify_pricing = _no_pricing
+                record.propose_prices = _no_pricing
             throughput(args.products, args.runs, redis_url)
         else:
             claim(args.linked, args.claims, args.batch, redis_url)

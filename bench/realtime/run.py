@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Observation, Product
-from app.models.types import utcnow
 from app.realtime.events import publish_event
 from bench.realtime import seed
 from bench.realtime.load import closed_loop, open_loop

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Shop
-from app.models.types import utcnow
 
 _PRODUCTS = """
 INSERT INTO product (shop_id, asin, marketplace, shopify_product_gid, shopify_variant_gid,

@@ -22,10 +22,10 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from app import create_app
+from app.clock import utcnow
 from app.config import Settings
 from app.extensions import db
 from app.models import Shop
-from app.models.types import utcnow
 from bench.support import bench_redis, free_port
 from simulators.shopify.auth import encode_hs256
 

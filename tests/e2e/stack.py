@@ -24,8 +24,8 @@ from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from app.broker import QUEUE_NAMES, current_broker
+from app.clock import utcnow
 from app.jobs.worker import AppWorker
-from app.models.types import utcnow
 from simulators.oxylabs.app import create_app as create_oxylabs
 from simulators.oxylabs.config import ManualClock
 from simulators.oxylabs.config import SimulatorConfig as OxylabsConfig

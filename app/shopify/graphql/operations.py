@@ -54,7 +54,7 @@ class BulkOutcome:
     errors: dict[int, UserError] = field(default_factory=dict)
 
 
-def parse_money(value: object, where: str) -> Decimal:
+def parse_admin_money(value: object, where: str) -> Decimal:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
@@ -93,7 +93,7 @@ def bulk_update_prices(
     if outcome.errors:
         return outcome
     prices = {
-        v["id"]: parse_money(v.get("price"), f"price of {v['id']}")
+        v["id"]: parse_admin_money(v.get("price"), f"price of {v['id']}")
         for v in payload.get("productVariants") or []
         if isinstance(v, dict) and "id" in v
     }
@@ -131,10 +131,10 @@ def read_linked_variant(client: AdminClient, variant_gid: str) -> LinkedVariant 
         inventory_item_gid=(node.get("inventoryItem") or {}).get("id"),
         title=str(node.get("title") or ""),
         sku=node.get("sku") or None,
-        price=parse_money(node.get("price"), f"price of {where}"),
+        price=parse_admin_money(node.get("price"), f"price of {where}"),
         compare_at_price=None
         if compare_at is None
-        else parse_money(compare_at, f"compare-at price of {where}"),
+        else parse_admin_money(compare_at, f"compare-at price of {where}"),
         updated_at=_timestamp(node.get("updatedAt")),
     )
 
@@ -157,7 +157,7 @@ def read_variant_prices(client: AdminClient, variant_gids: Sequence[str]) -> dic
         answer = client.execute(document("VariantPrices"), {"ids": ids})
         for node in answer.data.get("nodes") or []:
             if isinstance(node, dict) and node.get("id") and node.get("price") is not None:
-                prices[node["id"]] = parse_money(node["price"], f"price of {node['id']}")
+                prices[node["id"]] = parse_admin_money(node["price"], f"price of {node['id']}")
     return prices
 
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import current_settings
 from app.models import Shop
-from app.models.types import utcnow
 from app.shopify.graphql.client import AdminClient
 from app.shopify.graphql.errors import ShopifyAuthError, ShopifyUnavailable
 from app.shopify.graphql.throttle import CostThrottle

@@ -14,7 +14,7 @@ from typing import Any, Final
 from app.shopify.graphql.client import AdminClient
 from app.shopify.graphql.documents import document
 from app.shopify.graphql.errors import ShopifyQueryError
-from app.shopify.graphql.operations import parse_money
+from app.shopify.graphql.operations import parse_admin_money
 
 MAX_PAGE: Final = 50
 MAX_QUERY_LENGTH: Final = 200
@@ -84,7 +84,7 @@ def _variant(node: dict[str, Any], shop: str) -> FoundVariant:
         variant_title=str(node.get("title") or ""),
         sku=node.get("sku") or None,
         barcode=node.get("barcode") or None,
-        price=parse_money(node.get("price"), f"{node['id']} price"),
+        price=parse_admin_money(node.get("price"), f"{node['id']} price"),
         image_url=image.get("url") if image else None,
         image_alt=image.get("altText") if image else None,
     )

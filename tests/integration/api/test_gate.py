@@ -11,8 +11,8 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
 from app.api.auth import RETRY_HEADER, current_session, session_required
+from app.clock import utcnow
 from app.extensions import db
-from app.models.types import utcnow
 from tests.integration.factories import make_shop
 from tests.support import session_token
 

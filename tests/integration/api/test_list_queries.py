@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange, PriceChangeEvent, Product, Shop
-from app.models.types import utcnow
 from tests.integration.factories import make_observation, make_product, make_shop
 from tests.support import session_token
 

@@ -18,9 +18,9 @@ from requests import PreparedRequest
 from sqlalchemy import func, select
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Observation, Product, Shop
-from app.models.types import utcnow
 from tests.integration.factories import make_observation, make_product, make_shop
 from tests.support import session_token
 

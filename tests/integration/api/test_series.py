@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from flask.testing import FlaskClient
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange
-from app.models.types import utcnow
 from tests.integration.api.test_list_queries import installed
 from tests.integration.factories import make_observation, make_product, make_shop
 from tests.support import session_token

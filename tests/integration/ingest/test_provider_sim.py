@@ -23,18 +23,18 @@ def test_tickets_are_answered_after_the_latency(live_sim: LiveSim) -> None:
     later = NOW + timedelta(seconds=31)
     poll = sim_provider(live_sim).collect(tickets[0].ticket_id, listing, received_at=later)
     assert poll is not None
-    assert not poll.observation.quarantined
-    assert poll.observation.price is not None
-    assert poll.observation.currency == "USD"
+    assert not poll.reading.quarantined
+    assert poll.reading.price is not None
+    assert poll.reading.currency == "USD"
     dead = provider.collect(tickets[1].ticket_id, Listing(DEAD_ASIN, "com"), received_at=later)
     assert dead is not None
-    assert dead.observation.quarantined
-    assert dead.observation.quarantine_reason == "not_found"
+    assert dead.reading.quarantined
+    assert dead.reading.quarantine_reason == "not_found"
     assert live_sim.stats()["jobs_submitted"] == 2
 
 
 def test_realtime_answers_at_once(provider: OxylabsProvider, live_sim: LiveSim) -> None:
     poll = provider.poll_now(query("B0CYVN8CCQ"), received_at=NOW)
-    assert poll.observation.asin == "B0CYVN8CCQ"
-    assert poll.observation.observed_at == NOW
+    assert poll.reading.asin == "B0CYVN8CCQ"
+    assert poll.reading.observed_at == NOW
     assert live_sim.stats()["results_billed"] == 1

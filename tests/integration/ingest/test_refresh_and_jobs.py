@@ -10,12 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.ingest.jobs import collect_tickets, ingest_tick, refresh_now, submit_batch
 from app.ingest.provider import OxylabsProvider, RetryableError
 from app.ingest.refresh import RefreshOutcome, refresh_product
 from app.models import Observation, Product, ScrapeJob
-from app.models.types import utcnow
 from app.realtime.events import events_after
 from tests.integration.factories import make_product, make_shop
 from tests.integration.ingest.support import NOW, LiveSim, sim_provider

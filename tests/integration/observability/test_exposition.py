@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.broker import current_broker
-from app.models.types import utcnow
+from app.clock import utcnow
 from app.observability.exposition import serve_exporter
 from app.observability.state_metrics import StateCollector
 from tests.support import free_port

@@ -17,12 +17,12 @@ from rq import SimpleWorker
 from sqlalchemy import select
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.ingest.refresh import refresh_product
 from app.jobs.scheduler import PeriodicTask, Scheduler, SchedulerLock
 from app.jobs.worker import AppWorker
 from app.models import PriceChange, Product
-from app.models.types import utcnow
 from app.price_changes.propose import on_observation
 from app.push import jobs
 from app.push.reconcile import reconcile_shop

@@ -11,7 +11,7 @@ from flask import Flask
 from app.broker import current_broker
 from app.extensions import db
 from app.models import Product, Shop
-from app.push.push import echo_key
+from app.price_changes.override import echo_key
 from app.shopify.webhook_handlers import on_product_updated
 from tests.integration.conftest import T0
 from tests.integration.factories import make_product, make_shop

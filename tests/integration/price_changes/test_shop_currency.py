@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Shop
-from app.models.types import utcnow
 from app.price_changes import jobs
 from app.push import jobs as push_jobs
 from tests.integration.conftest import LiveShopify, linked_shop

@@ -8,13 +8,13 @@ from decimal import Decimal
 from flask import Flask
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange, PriceChangeEvent, Product
-from app.models.types import utcnow
 from app.price_changes.propose import on_observation
 from app.push import jobs
 from app.push.push import push_shop
-from app.push.reconcile import PUSH_LEASE, reconcile_shop, recover_pushing
+from app.push.reconcile import PUSH_LEASE, finish_abandoned, reconcile_shop
 from tests.integration.conftest import T0, LiveShopify, linked_shop
 from tests.integration.factories import make_observation
 
@@ -128,8 +128,8 @@ def test_an_abandoned_push_that_landed_is_confirmed_by_reading_back(
         int(products[1].shopify_variant_gid.rsplit("/", 1)[1])
     ].price = Decimal("1.00")
     db.session.commit()
-    assert recover_pushing(shop.id, now=utcnow()).pushed == 0  # within the lease: untouched
-    report = recover_pushing(shop.id, now=utcnow() + PUSH_LEASE + timedelta(seconds=1))
+    assert finish_abandoned(shop.id, now=utcnow()).pushed == 0  # within the lease: untouched
+    report = finish_abandoned(shop.id, now=utcnow() + PUSH_LEASE + timedelta(seconds=1))
     assert report.pushed == 2
     for change in changes:
         db.session.refresh(change)

@@ -25,13 +25,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange, Product
-from app.models.types import utcnow
 from app.price_changes.propose import on_observation
 from app.push import jobs
 from app.push.push import push_shop
-from app.push.reconcile import PUSH_LEASE, recover_pushing
+from app.push.reconcile import PUSH_LEASE, finish_abandoned
 from tests.integration.conftest import T0, LiveShopify, linked_shop
 from tests.integration.factories import make_observation
 from tests.support import ROOT, make_env
@@ -133,7 +133,7 @@ def test_sigkill_mid_push_twenty_times_loses_nothing_and_doubles_nothing(
     db.session.rollback()
     states_after_kills = [_state(c.id) for c in changes]
     assert "pushing" in states_after_kills  # the kills really landed mid-push
-    recover_pushing(shop.id, now=utcnow() + PUSH_LEASE + timedelta(seconds=1))
+    finish_abandoned(shop.id, now=utcnow() + PUSH_LEASE + timedelta(seconds=1))
     push_shop(shop.id)  # anything killed before its claim committed is still approved
 
     db.session.expire_all()

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from flask import Flask
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange, Shop
-from app.models.types import utcnow
 from app.push import jobs
 from app.push.reconcile import PUSH_LEASE, RECOVERY_GRACE, abandoned_shops
 from tests.integration.factories import make_product, make_shop

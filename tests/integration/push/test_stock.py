@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Product, Shop
 from app.price_changes.propose import on_observation, on_observations
 from app.push import stock
-from app.push.stock import sync_inventory
+from app.push.stock import sync_stock
 from app.realtime.events import events_after
 from tests.integration.conftest import T0, LiveShopify, linked_shop
 from tests.integration.factories import make_observation
@@ -111,7 +111,7 @@ def test_action_none_touches_nothing(pricing_app: Flask, shopify: LiveShopify) -
     before = _stock(shopify, shop, product)
     _observe(product, "out_of_stock", 1)
     assert _queued_sync(product) is None
-    assert sync_inventory(product.id) == "nothing"  # even when run anyway
+    assert sync_stock(product.id) == "nothing"  # even when run anyway
     assert _stock(shopify, shop, product) == before
     assert shopify.stats(shop.domain)["calls"] == 0
     db.session.refresh(product)
@@ -134,7 +134,7 @@ def test_a_retried_zeroing_is_not_applied_twice(stocked: Stocked, shopify: LiveS
 
     # The retried job sends the same request (changeFromQuantity 7 and 3 would match again):
     # the idempotency key makes Shopify answer it from the first time, not apply it again.
-    assert sync_inventory(product.id) == "zeroed"
+    assert sync_stock(product.id) == "zeroed"
     assert shopify.stats(shop.domain)["calls"] == calls + 1
     assert _stock(shopify, shop, product) == {first: 7, second: 3}
     db.session.refresh(product)

@@ -24,9 +24,9 @@ from wsproto.events import (
     TextMessage,
 )
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Shop
-from app.models.types import utcnow
 from tests.integration.factories import make_shop
 from tests.support import session_token
 

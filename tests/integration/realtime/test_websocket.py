@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from simple_websocket import Client
 
+from app.clock import utcnow
 from app.extensions import db
-from app.models.types import utcnow
 from app.realtime.events import publish_event
 from app.realtime.hub import current_hub
 from app.realtime.protocol import CloseCode

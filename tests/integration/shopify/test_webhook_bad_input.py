@@ -15,9 +15,9 @@ from rq.job import JobStatus
 from rq.registry import StartedJobRegistry
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Product
-from app.models.types import utcnow
 from app.shopify.webhooks import process_webhook, requeue_waiting_deliveries
 from tests.integration.factories import make_product
 from tests.integration.shopify.test_webhooks import (

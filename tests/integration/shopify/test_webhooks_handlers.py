@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Observation, Product, Shop, WebhookEvent
-from app.models.types import utcnow
 from app.shopify.lifecycle import UNINSTALLED_REASON
 from app.shopify.shop_tokens import store_grant
 from app.shopify.tokens import TokenGrant

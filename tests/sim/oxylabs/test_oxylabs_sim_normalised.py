@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.ingest.normalize import normalize_result
-from app.ingest.observation import Availability
+from app.ingest.reading import Availability
 from simulators.oxylabs.catalogue import MARKETPLACE_CURRENCY, Catalogue, StockState
 from simulators.oxylabs.content import format_timestamp, product_content
 from tests.sim.oxylabs.support import START

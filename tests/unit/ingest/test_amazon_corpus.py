@@ -15,7 +15,7 @@ from app.ingest.normalize_delivery import parse_window
 from app.ingest.normalize_fields import condition_of
 from app.ingest.normalize_money import parse_money_text
 from app.ingest.normalize_stock import classify_stock
-from app.ingest.observation import Availability
+from app.ingest.reading import Availability
 
 from .corpus import corpus, entries, entry_id
 

@@ -10,7 +10,7 @@ from app.ingest.asin import parse_listing
 from app.ingest.normalize import normalize_document
 from app.ingest.normalize_delivery import parse_window
 from app.ingest.normalize_money import parse_money_text
-from app.ingest.observation import Availability, Observation, QuarantineReason
+from app.ingest.reading import Availability, QuarantineReason, Reading
 
 from .data_truth import (
     BR_EM_ESTOQUE,
@@ -23,7 +23,7 @@ from .data_truth import (
 )
 
 
-def only(name: str) -> Observation:
+def only(name: str) -> Reading:
     (observation,) = normalize_document(case(name))
     return observation
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from app.ingest.amazon_phrases import STOCK
 from app.ingest.normalize import normalize_document
 from app.ingest.normalize_stock import classify_stock
-from app.ingest.observation import Availability
+from app.ingest.reading import Availability
 from app.ingest.text_repair import fold
 
 from .corpus import entries

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from app.ingest.normalize import normalize_document, normalize_result
-from app.ingest.observation import Availability, Observation, QuarantineReason
+from app.ingest.reading import Availability, QuarantineReason, Reading
 
 from .samples import BATCH_SUBMIT, FAULTED_404, IN_STOCK, JOB_SUBMIT, PRICING, UNAVAILABLE, load
 
@@ -67,7 +67,7 @@ JOBOX_IMAGES = tuple(
 )
 
 
-def _only(document: object) -> Observation:
+def _only(document: object) -> Reading:
     observations = normalize_document(document)
     assert len(observations) == 1
     return observations[0]
@@ -138,7 +138,7 @@ def test_unavailable_product_with_sentinel_prices() -> None:
 def test_faulted_404_job_is_quarantined_as_not_found() -> None:
     observation = _only(load(FAULTED_404))
 
-    assert observation == Observation(
+    assert observation == Reading(
         asin="B0846G5N74",
         marketplace="com",
         observed_at=datetime(2025, 8, 15, 16, 9, 5, tzinfo=UTC),
@@ -152,7 +152,7 @@ def test_faulted_404_job_is_quarantined_as_not_found() -> None:
 def test_pricing_source_is_not_read_as_a_product_page() -> None:
     observation = _only(load(PRICING))
 
-    assert observation == Observation(
+    assert observation == Reading(
         asin="B0CYVN8CCQ",
         marketplace="com",
         observed_at=datetime(2025, 6, 23, 16, 21, 11, tzinfo=UTC),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from app.ingest.normalize import normalize_document, normalize_result
 from app.ingest.normalize_delivery import parse_window
 from app.ingest.normalize_money import parse_money
-from app.ingest.observation import Observation
+from app.ingest.reading import Reading
 
 from .samples import FAULTED_404, IN_STOCK, PRICING, UNAVAILABLE, load
 
@@ -80,8 +80,8 @@ shaped_values = st.recursive(
 SAMPLES = [load(name) for name in (IN_STOCK, UNAVAILABLE, FAULTED_404, PRICING)]
 
 
-def _assert_sound(observation: Observation) -> None:
-    assert isinstance(observation, Observation)
+def _assert_sound(observation: Reading) -> None:
+    assert isinstance(observation, Reading)
     if observation.price is not None:
         assert observation.price > 0
         assert observation.currency is not None

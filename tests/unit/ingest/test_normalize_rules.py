@@ -10,7 +10,7 @@ import pytest
 
 from app.ingest.asin import ListingError
 from app.ingest.normalize import iter_results, normalize_document, normalize_result
-from app.ingest.observation import Availability, Observation, QuarantineReason
+from app.ingest.reading import Availability, QuarantineReason, Reading
 
 from .samples import IN_STOCK, UNAVAILABLE, load
 
@@ -27,7 +27,7 @@ def _content(document: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
-def _read(document: dict[str, Any], asin: str = ASIN, marketplace: str = "com") -> Observation:
+def _read(document: dict[str, Any], asin: str = ASIN, marketplace: str = "com") -> Reading:
     return normalize_result(
         document["results"][0], asked_asin=asin, marketplace=marketplace, job=document["job"]
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from app.ingest.normalize_stock import classify_stock
-from app.ingest.observation import Availability
+from app.ingest.reading import Availability
 
 
 @pytest.mark.parametrize(

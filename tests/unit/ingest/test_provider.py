@@ -95,9 +95,9 @@ def test_a_ready_ticket_collects_a_normalised_poll_with_its_raw_payload() -> Non
     poll = provider().collect("123", Listing("B0CYVN8CCQ", "com"), received_at=NOW)
     assert poll is not None
     assert poll.raw == document["results"][0]
-    assert poll.observation.asin == "B0CYVN8CCQ"
-    assert not poll.observation.quarantined
-    assert poll.observation.price is not None
+    assert poll.reading.asin == "B0CYVN8CCQ"
+    assert not poll.reading.quarantined
+    assert poll.reading.price is not None
 
 
 @responses.activate
@@ -106,8 +106,8 @@ def test_a_result_for_another_asin_is_quarantined() -> None:
     responses.get(f"{DATA}/v1/queries/123/results", json=document)
     poll = provider().collect("123", Listing("B084Y7CHX5", "com"), received_at=NOW)
     assert poll is not None
-    assert poll.observation.quarantined
-    assert poll.observation.price is None
+    assert poll.reading.quarantined
+    assert poll.reading.price is None
 
 
 @responses.activate
@@ -115,8 +115,8 @@ def test_realtime_polls_now() -> None:
     document = fixture("real_amazon_product_unavailable_no_buybox_B084Y7CHX5.json")
     responses.post(REALTIME, json=document)
     poll = provider().poll_now(query("B084Y7CHX5"), received_at=NOW)
-    assert poll.observation.asin == "B084Y7CHX5"
-    assert poll.observation.price is None
+    assert poll.reading.asin == "B084Y7CHX5"
+    assert poll.reading.price is None
     assert json.loads(responses.calls[0].request.body or b"{}")["query"] == "B084Y7CHX5"
 
 

@@ -11,9 +11,9 @@ import requests
 from flask import Flask
 from sqlalchemy import select, text
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Shop
-from app.models.types import utcnow
 from app.shopify.shop_tokens import SCHEDULED_REFRESH_MARGIN, fresh_shop, valid_access_token
 from app.shopify.token_jobs import enqueue_due_token_refreshes, refresh_shop_token_job
 from app.shopify.tokens import AuthFailed

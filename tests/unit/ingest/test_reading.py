@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from app.ingest.observation import Availability, Observation, QuarantineReason
+from app.ingest.reading import Availability, QuarantineReason, Reading
 
 WHEN = datetime(2025, 6, 23, 17, 56, 37, tzinfo=UTC)
 
 
-def _make(**changes: Any) -> Observation:
+def _make(**changes: Any) -> Reading:
     fields: dict[str, Any] = {
         "asin": "B0CYVN8CCQ",
         "marketplace": "com",
@@ -33,7 +33,7 @@ def _make(**changes: Any) -> Observation:
         "source_job_id": "7342973874281147393",
     }
     fields.update(changes)
-    return Observation(**fields)
+    return Reading(**fields)
 
 
 def test_contract_json() -> None:
@@ -64,7 +64,7 @@ def test_contract_json() -> None:
 
 def test_json_round_trip() -> None:
     observation = _make()
-    quarantined = Observation(
+    quarantined = Reading(
         asin="",
         marketplace="",
         observed_at=WHEN,
@@ -72,8 +72,8 @@ def test_json_round_trip() -> None:
         quarantine_reason=QuarantineReason.UNPARSEABLE,
     )
 
-    assert Observation.from_json_dict(observation.to_json_dict()) == observation
-    assert Observation.from_json_dict(quarantined.to_json_dict()) == quarantined
+    assert Reading.from_json_dict(observation.to_json_dict()) == observation
+    assert Reading.from_json_dict(quarantined.to_json_dict()) == quarantined
 
 
 def test_aware_times_are_kept_in_utc() -> None:

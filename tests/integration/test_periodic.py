@@ -10,8 +10,9 @@ from flask import Flask
 
 from app.broker import current_broker
 from app.extensions import db
-from app.jobs.scheduler import PeriodicTask, Scheduler, SchedulerLock, periodic_tasks
+from app.jobs.scheduler import PeriodicTask, Scheduler, SchedulerLock
 from app.models import PriceChange, Shop
+from app.periodic import periodic_tasks
 from app.push import jobs
 from app.push.reconcile import PUSH_LEASE
 from tests.integration.conftest import T0

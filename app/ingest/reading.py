@@ -1,4 +1,5 @@
-"""What Amazon showed for one listing at one moment, free of any provider's vocabulary."""
+"""A `Reading`: what Amazon showed for one listing at one moment, free of any provider's
+vocabulary (pure). Stored, it becomes an `app.models.Observation` row."""
 
 from __future__ import annotations
 
@@ -63,10 +64,10 @@ def _date_json(value: date | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class Observation:
+class Reading:
     """One poll's reading of an Amazon listing.
 
-    A quarantined observation records that a poll happened but could not be trusted: it never
+    A quarantined reading records that a poll happened but could not be trusted: it never
     carries a price, and its ``asin``/``marketplace`` may be empty when even those were unknown.
     """
 
@@ -200,7 +201,7 @@ class Observation:
         }
 
     @classmethod
-    def from_json_dict(cls, data: dict[str, Any]) -> Observation:
+    def from_json_dict(cls, data: dict[str, Any]) -> Reading:
         """Inverse of :meth:`to_json_dict`; raises ``ValueError``/``KeyError`` on bad input."""
 
         def money(key: str) -> Decimal | None:

@@ -1,0 +1,29 @@
+"""Every periodic task PriceBridge runs, with its interval; `flask scheduler` runs them.
+
+Each stage owns its sweep (polling, token refresh, missed pushes, abandoned pushes,
+reconciliation, webhook deliveries); this module only lists them, so the scheduler in
+`app.jobs` imports none of the stages. `create_app` hands the list to the scheduler.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.ingest.jobs import ingest_tick
+from app.jobs.scheduler import PeriodicTask
+from app.push import jobs as push
+from app.shopify.token_jobs import enqueue_due_token_refreshes
+from app.shopify.webhooks import requeue_waiting_deliveries
+
+
+def periodic_tasks() -> tuple[PeriodicTask, ...]:
+    """The tasks, in the order one tick runs them."""
+    return (
+        PeriodicTask("ingest", timedelta(seconds=5), ingest_tick),
+        PeriodicTask("shopify-token-refresh", timedelta(minutes=1), enqueue_due_token_refreshes),
+        PeriodicTask("pricing-missed-pushes", timedelta(seconds=5), push.enqueue_missed_pushes),
+        # Every 5 s: a push abandoned by a killed worker is recovered well within a minute.
+        PeriodicTask("pricing-recover-pushing", timedelta(seconds=5), push.enqueue_recoveries),
+        PeriodicTask("pricing-reconcile", timedelta(hours=6), push.enqueue_reconciliations),
+        PeriodicTask("webhook-sweep", timedelta(minutes=1), requeue_waiting_deliveries),
+    )
