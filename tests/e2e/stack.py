@@ -27,6 +27,7 @@ from app.broker import QUEUE_NAMES, current_broker
 from app.clock import utcnow
 from app.jobs.worker import AppWorker
 from simulators.oxylabs.app import create_app as create_oxylabs
+from simulators.oxylabs.catalogue import Catalogue, StockState
 from simulators.oxylabs.config import ManualClock
 from simulators.oxylabs.config import SimulatorConfig as OxylabsConfig
 from simulators.shopify.app import Simulator, SimulatorConfig, create_app, simulator
@@ -41,6 +42,22 @@ SHOP = "e2e-shop.myshopify.com"
 #: How long a test waits for the worker (polls, pushes, webhooks) on a loaded machine.
 SETTLE_SECONDS = 60.0
 SHOP_NAME = "e2e-shop"
+#: Every Amazon listing a browser test links. The Oxylabs simulator's stock is a function of
+#: the clock, so the stack starts its clock where all of these can be bought (`steady_start`):
+#: a test of the dashboard must not depend on the hour it runs at.
+LISTINGS: tuple[tuple[str, str], ...] = (
+    *((f"B0E2E0000{number}", "com") for number in range(1, 6)),
+    *((f"B0SET0000{number}", "com") for number in range(3)),
+    ("B0KEY00001", "com"),
+    ("B0YEN00001", "co.jp"),
+)
+#: How many price periods a test may move Amazon's clock (the most any moves is five) and
+#: still find every listing buyable.
+STEADY_PERIODS = 8
+#: The stock states in which Amazon shows a price to buy at now.
+_PRICED = frozenset({StockState.IN_STOCK, StockState.LOW_STOCK})
+#: Where the search for a steady start begins: fixed, so every run starts at the same instant.
+_SEARCH_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class Relay:
@@ -187,6 +204,7 @@ class Stack:
 
     def link(self, variant: dict[str, Any], asin: str, marketplace: str = "com") -> int:
         """Link a simulator variant to an ASIN through the API; the product's id."""
+        assert (asin, marketplace) in LISTINGS, f"add {asin} on amazon.{marketplace} to LISTINGS"
         answer = self.api(
             "POST",
             "/api/products",
@@ -231,11 +249,38 @@ class Stack:
             return failed
 
 
+def steady_start(catalogue: Catalogue, listings: tuple[tuple[str, str], ...]) -> datetime:
+    """The start of the first run of `STEADY_PERIODS` price periods from 2026-01-01 UTC in which
+    every listing is in stock or low on stock (prices still move); LookupError if none in a
+    year. Deterministic: the simulator's catalogue is a pure function of seed, ASIN and time."""
+    period = catalogue.price_period_seconds
+    first = catalogue.bucket(_SEARCH_FROM)
+
+    def buyable(bucket: int) -> bool:
+        at = datetime.fromtimestamp(bucket * period, UTC)
+        return all(
+            not catalogue.is_dead(asin)
+            and catalogue.offer(asin, marketplace, None, at).state in _PRICED
+            for asin, marketplace in listings
+        )
+
+    start, steady = first, 0
+    for bucket in range(first, first + int(365 * 86_400 // period)):
+        steady = steady + 1 if buyable(bucket) else 0
+        if steady == 1:
+            start = bucket
+        if steady == STEADY_PERIODS:
+            return datetime.fromtimestamp(start * period, UTC)
+    raise LookupError(f"no {STEADY_PERIODS} periods with every listing buyable in a year")
+
+
 @contextmanager
 def running_stack(make_app: Any) -> Iterator[Stack]:
     relay_port, app_port = free_port(), free_port()
     app_url = f"http://127.0.0.1:{relay_port}"
-    clock = ManualClock(datetime.now(UTC))
+    oxylabs_config = OxylabsConfig(price_period_seconds=60.0)
+    catalogue = Catalogue(oxylabs_config.seed, oxylabs_config.price_period_seconds)
+    clock = ManualClock(steady_start(catalogue, LISTINGS))
     with ExitStack() as stack:
         shopify_app = create_app(
             SimulatorConfig(
@@ -246,9 +291,7 @@ def running_stack(make_app: Any) -> Iterator[Stack]:
             )
         )
         shopify_url = stack.enter_context(serving(shopify_app))
-        oxylabs_url = stack.enter_context(
-            serving(create_oxylabs(OxylabsConfig(price_period_seconds=60.0), clock=clock))
-        )
+        oxylabs_url = stack.enter_context(serving(create_oxylabs(oxylabs_config, clock=clock)))
         pricebridge = make_app(
             SHOPIFY_APP_URL=app_url,
             SHOPIFY_ADMIN_ORIGIN=f"{shopify_url}/shops/{{shop}}",
