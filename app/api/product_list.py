@@ -81,7 +81,11 @@ SORTS: Final[dict[str, tuple[Any, bool]]] = {
     parameters=[
         LIMIT_PARAMETER,
         CURSOR_PARAMETER,
-        query_parameter("q", "search title or ASIN", {"type": "string", "maxLength": MAX_SEARCH}),
+        query_parameter(
+            "q",
+            "search: title or SKU containing the text, or the ASIN",
+            {"type": "string", "maxLength": MAX_SEARCH},
+        ),
         query_parameter("filter", "one view", {"type": "string", "enum": sorted(FILTERS)}),
         query_parameter("sort", "order, default id", {"type": "string", "enum": list(SORTS)}),
         query_parameter("status", "filter", {"type": "string", "enum": PRODUCT_STATUSES}),
@@ -135,7 +139,12 @@ def _search(raw: str) -> ColumnElement[bool]:
     escaped = text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     asin = text_.upper()
     by_asin = Product.asin == asin if len(asin) == 10 and asin.isalnum() else false()
-    return or_(Product.title.ilike(f"%{escaped}%", escape="\\"), by_asin)
+    pattern = f"%{escaped}%"
+    return or_(
+        Product.title.ilike(pattern, escape="\\"),
+        Product.shopify_sku.ilike(pattern, escape="\\"),
+        by_asin,
+    )
 
 
 def _cursor(sort: str, column: Any, last: Product) -> str:

@@ -185,6 +185,7 @@ def test_search_filters_and_sorts_page_through_every_row_once(
             make_product(
                 shop,
                 title=f"{'Steel' if n % 2 else 'Glass'} bottle {n}",
+                shopify_sku=f"BTL_{n}-{'S' if n % 2 else 'G'}",
                 last_polled_at=None if n == 3 else now - timedelta(minutes=n * 7 % 5),
                 price_changed_at=None if n % 3 == 0 else now - timedelta(hours=n),
                 manual_override_at=now if n == 5 else None,
@@ -212,6 +213,11 @@ def test_search_filters_and_sorts_page_through_every_row_once(
     assert sorted(steel) == [ids[n] for n in range(8) if n % 2]
     assert _page_ids(client, f"q={rows[0].asin.lower()}") == [ids[0]]
     assert _page_ids(client, "q=100%25") == []  # % is text, not a wildcard
+    # The variant's SKU as Shopify gave it at link time, whole or in part, any case.
+    assert _page_ids(client, "q=btl_3-s") == [ids[3]]
+    assert sorted(_page_ids(client, "q=-g")) == [ids[n] for n in range(8) if n % 2 == 0]
+    assert _page_ids(client, "q=BTL%5F") == ids
+    assert _page_ids(client, "q=BTL%5F3%5FS") == []  # _ is text, not a one-character wildcard
     assert _page_ids(client, "filter=needs_approval") == [ids[1]]
     assert _page_ids(client, "filter=failed") == [ids[2]]
     assert sorted(_page_ids(client, "filter=held")) == [ids[4], ids[6]]
