@@ -17,6 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from redis import Redis
 from sqlalchemy import text
 
@@ -25,6 +27,14 @@ from app.config import Settings
 from app.extensions import db
 from app.realtime.hub import HUB_EXTENSION
 from tests.support import make_env
+
+# Hypothesis times how long it takes to make each example and fails a test whose examples come
+# slowly ("too_slow"), and times each example against a deadline. On CI's 2 loaded cores both
+# measure the machine, not the code: the properties are checked, the clock is not.
+hypothesis_settings.register_profile(
+    "pricebridge", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("pricebridge")
 
 pytest_plugins = ["tests.log_secrets"]
 

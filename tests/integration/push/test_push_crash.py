@@ -55,7 +55,8 @@ def worker_env(pricing_app: Flask, shopify: LiveShopify, tmp_path: Path) -> dict
     return env
 
 
-def _wait_for(predicate: object, timeout: float = 20.0) -> None:
+def _wait_for(predicate: object, timeout: float = 120.0) -> None:
+    # Generous: a worker process starting on a loaded 2-core machine has taken over 20 s.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():  # type: ignore[operator]

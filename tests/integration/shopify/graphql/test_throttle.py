@@ -75,7 +75,9 @@ def test_reservations_in_flight_stay_deducted_until_settled(pricing_app: Flask) 
     assert throttle.try_reserve(20) == 0
     assert throttle.try_reserve(20) > 0  # 5 left (plus a few ms of restore): must wait
     left = throttle.settle(20, 5, ThrottleStatus(2000, 1000, 100))
-    assert 20 <= left < 21  # refunded 15, never above what our own ledger says
+    # Refunded 15 (plus the refill since, at 100 points/s: this bound allows 0.4 s on a loaded
+    # machine), never Shopify's 1,000 above what our own ledger says.
+    assert 20 <= left < 60
 
 
 def _age_ledger(redis: Redis, throttle: CostThrottle, seconds: float) -> None:
@@ -96,9 +98,11 @@ def test_shopifys_figure_never_forgets_calls_still_in_flight(pricing_app: Flask)
     _age_ledger(redis, throttle, 0.5)  # half a second of refill Shopify never had
     # Shopify answers "a" having seen only "a": 1,990 left by its count.
     left = throttle.settle(10, 10, ThrottleStatus(2000, 1990, 100), ticket="a")
-    assert left <= 1980.5  # "b" is still deducted (it would be 1,990 without the ticket)
+    # "b" is still deducted: it would be 1,990 without the ticket (the bounds allow 40 ms of
+    # refill between these calls on a loaded machine).
+    assert left < 1984
     left = throttle.settle(10, 10, ThrottleStatus(2000, 1980, 100), ticket="b")
-    assert 1980 <= left <= 1980.5  # once settled it no longer counts as in flight
+    assert 1980 <= left < 1984  # once settled it no longer counts as in flight
 
 
 def test_a_reservation_lost_with_its_worker_stops_counting_after_its_lease(
@@ -112,7 +116,7 @@ def test_a_reservation_lost_with_its_worker_stops_counting_after_its_lease(
     cost, _deadline = (redis.hget(killed.key, "r:lost") or b"").decode().split()
     redis.hset(killed.key, "r:lost", f"{cost} 0")  # that one's lease ran out
     left = running.settle(0, 0, ThrottleStatus(2000, 1000, 100))
-    assert 989 <= left <= 990.5  # still counted while its lease runs
+    assert 989 <= left < 995  # still counted while its lease runs (999 if it were not)
     left = killed.settle(0, 0, ThrottleStatus(2000, 1000, 100))
     assert 999 <= left <= 1000.5
     assert not redis.hexists(killed.key, "r:lost")
