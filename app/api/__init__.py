@@ -7,8 +7,9 @@ from flask import Flask, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-# Each resource module adds its routes to `bp` when imported, before `init_app` registers it.
-from app.api import (
+# Each resource module adds its routes to `bp` when imported, before `init_app` registers it:
+# imported for that effect alone.
+from app.api import (  # noqa: F401
     events,
     export,
     meta,
@@ -24,21 +25,6 @@ from app.api import (
 )
 from app.api.blueprint import bp
 from app.api.errors import http_error_response
-
-RESOURCES = (
-    events,
-    export,
-    meta,
-    price_changes,
-    product_list,
-    products,
-    push,
-    series,
-    shop,
-    summary,
-    usage,
-    variants,
-)
 
 
 def init_app(app: Flask) -> None:
