@@ -19,6 +19,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
+from babel.numbers import get_currency_precision
+
 ASIN_PATTERN = re.compile(r"^[A-Z0-9]{10}$")
 
 # Marketplace domain -> its own currency.
@@ -57,7 +59,6 @@ USD_RATE = {
     "SGD": Decimal("1.35"),
     "BRL": Decimal("5.4"),
 }
-ZERO_DECIMAL_CURRENCIES = frozenset({"JPY"})
 
 _BRANDS = ("Yakima", "Crescent JOBOX", "Anker", "Lodge", "Osprey", "Bosch", "Coleman", "Philips")
 _ADJECTIVES = ("Heavy-Duty", "Compact", "Premium", "Rooftop", "Portable", "Stainless", "Classic")
@@ -268,5 +269,7 @@ def currency_for(marketplace: str) -> str:
 
 
 def _money(amount: Decimal, currency: str) -> Decimal:
-    quantum = Decimal("1") if currency in ZERO_DECIMAL_CURRENCIES else Decimal("0.01")
+    """``amount`` to the currency's minor units as Amazon shows it (ISO 4217 through CLDR:
+    JPY 0 decimals, the rest of these 2)."""
+    quantum = Decimal(1).scaleb(-get_currency_precision(currency))
     return amount.quantize(quantum, rounding=ROUND_HALF_UP)
