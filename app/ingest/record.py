@@ -110,11 +110,15 @@ def _take_reading(product: Product, reading: Reading, now: datetime) -> None:
         and reading.price != product.amazon_price
     ):
         product.price_changed_at = now
+        same_currency = reading.currency == product.amazon_currency
+        product.previous_amazon_price = product.amazon_price if same_currency else None
     product.failed_polls = 0
     product.observed_at = reading.observed_at
     product.amazon_price = reading.price
     product.amazon_currency = reading.currency
     product.availability = reading.availability.value
+    product.delivery_earliest = reading.delivery_earliest
+    product.delivery_latest = reading.delivery_latest
     product.title = reading.title or product.title
     product.image_url = reading.image_url or product.image_url
     if product.status == "needs_attention":
@@ -139,6 +143,8 @@ def observation_event(row: Observation) -> dict[str, Any]:
         "price": None if row.price is None else str(row.price),
         "currency": row.currency,
         "availability": row.availability,
+        "delivery_earliest": None if row.delivery_earliest is None else str(row.delivery_earliest),
+        "delivery_latest": None if row.delivery_latest is None else str(row.delivery_latest),
         "quarantined": row.quarantined,
         "quarantine_reason": row.quarantine_reason,
     }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -108,6 +109,11 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
     poll_interval_override_seconds: Mapped[int | None] = mapped_column(Integer)
     # When the Amazon price last moved, so the policy polls a moving price sooner.
     price_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Amazon's price before that move (the dashboard shows the move), and the delivery window
+    # of the newest trusted observation, copied like amazon_price for cheap listing.
+    previous_amazon_price: Mapped[Decimal | None] = mapped_column(Money)
+    delivery_earliest: Mapped[date | None] = mapped_column(Date)
+    delivery_latest: Mapped[date | None] = mapped_column(Date)
     # Consecutive polls that gave nothing usable (a dead ASIN); drives the backoff.
     failed_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -6,7 +6,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -351,6 +351,28 @@ def test_product_answers_carry_the_proposed_price_and_the_change_state(
         assert pricing["shopify_price"] == "10.00"
         assert pricing["change_state"] == "proposed"
         assert pricing["change"]["proposed_price"] == "30.00"
+
+
+def test_product_answers_carry_amazons_move_and_the_delivery_window(
+    client: FlaskClient,
+) -> None:
+    moved_at = utcnow().replace(microsecond=0)
+    product = make_product(
+        installed(A),
+        amazon_price=Decimal("21.00"),
+        amazon_currency="USD",
+        previous_amazon_price=Decimal("20.00"),
+        price_changed_at=moved_at,
+        delivery_earliest=date(2026, 12, 3),
+        delivery_latest=date(2026, 12, 5),
+    )
+    db.session.commit()
+    listed = client.get("/api/products", headers=auth(A)).get_json()["items"][0]
+    single = client.get(f"/api/products/{product.id}", headers=auth(A)).get_json()
+    for body in (listed, single):
+        assert body["previous_amazon_price"] == "20.00"
+        assert body["amazon_price_changed_at"] == moved_at.isoformat()
+        assert (body["delivery_earliest"], body["delivery_latest"]) == ("2026-12-03", "2026-12-05")
 
 
 def test_a_pasted_asin_with_an_invisible_mark_links(client: FlaskClient) -> None:

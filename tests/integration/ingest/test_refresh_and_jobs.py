@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -117,3 +117,35 @@ def test_the_refresh_job_reports_its_outcome(sim_app: Flask) -> None:
     assert refresh_now(product.id) == "stored"
     assert refresh_now(product.id + 1000) == "gone"
     assert refresh_now.enqueue(product.id).id == f"refresh-{product.id}"
+
+
+def test_a_move_keeps_amazons_price_before_it_and_the_delivery_window(
+    app: Flask, provider: OxylabsProvider, live_sim: LiveSim
+) -> None:
+    """What the dashboard's row shows: the price before Amazon's last move, when it moved,
+    and the newest trusted observation's delivery dates (also in the live event)."""
+    shop = make_shop()
+    product = make_product(shop, asin="B0CYVN8CCQ")
+    db.session.commit()
+    assert refresh_product(product.id, provider, NOW) is RefreshOutcome.STORED
+    db.session.refresh(product)
+    first = product.amazon_price
+    assert product.previous_amazon_price is None  # nothing before the first price
+    for period in range(1, 50):  # the simulator's prices move with its clock
+        live_sim.clock.advance(3600)
+        refresh_product(product.id, provider, NOW + timedelta(hours=period))
+        db.session.refresh(product)
+        if product.amazon_price != first:
+            break
+    assert product.amazon_price != first, "Amazon's price never moved"
+    assert product.previous_amazon_price == first
+    assert product.price_changed_at == NOW + timedelta(hours=period)
+    newest = db.session.scalars(select(Observation).order_by(Observation.id.desc())).first()
+    assert newest is not None
+    assert newest.delivery_earliest is not None
+    assert (product.delivery_earliest, product.delivery_latest) == (
+        newest.delivery_earliest,
+        newest.delivery_latest,
+    )
+    event = events_after(shop.id, 0)[-1]
+    assert event.data["delivery_earliest"] == newest.delivery_earliest.isoformat()
