@@ -185,8 +185,14 @@ def test_a_grandchild_in_a_session_of_its_own_goes_too(tmp_path: Path) -> None:
     # RQ runs each job in a work horse that calls setsid(): out of the worker's group.
     children = processes.Children(tmp_path, tmp_path)
     child = children.start("worker", ["sh", "-c", "setsid sleep 60 & wait"], dict(os.environ))
-    deadline = time.monotonic() + 10
-    while len(child.tree()) < 2 and time.monotonic() < deadline:
+
+    def horse_in_its_own_session() -> bool:
+        # `setsid` calls setsid() and then execs `sleep`: until then it is in the worker's group.
+        grandchildren = child.tree()[1:]
+        return len(grandchildren) == 1 and grandchildren[0].name() == "sleep"
+
+    deadline = time.monotonic() + 30
+    while not horse_in_its_own_session() and time.monotonic() < deadline:
         time.sleep(0.05)
     [horse] = child.tree()[1:]
     assert os.getpgid(horse.pid) != child.pid
