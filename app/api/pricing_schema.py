@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.ingest.cadence import MAX_MONTHLY_BUDGET
 from app.models.price_change import CHANGE_STATES
+from app.models.shop import POLLING_TIERS
 from app.price_changes.readiness import REASONS
 
 MONEY: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}
@@ -55,6 +57,17 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "min_margin_percent": {"type": "string"},
         "auto_push_tolerance_percent": {"type": ["string", "null"]},
         "out_of_stock_action": {"enum": ["none", "zero_inventory"]},
+        "polling_tier": {
+            "enum": list(POLLING_TIERS),
+            "description": "the tier of products linked without one (hot 15 min, normal 1 h, "
+            "cold 6 h, before the policy adapts it); products on the shop's tier follow it",
+        },
+        "oxylabs_monthly_budget": {
+            "type": "integer",
+            "description": "Oxylabs results a month in force (the shop's own or the default)",
+        },
+        "oxylabs_monthly_budget_default": {"type": "integer"},
+        "oxylabs_monthly_budget_is_default": {"type": "boolean"},
         "preview": {"type": "boolean"},
         "repricing": {
             "enum": ["done", "queued"],
@@ -82,6 +95,14 @@ SETTINGS_PATCH_REQUEST: dict[str, Any] = {
         "min_margin_percent": PERCENT_1000,
         "auto_push_tolerance_percent": nullable(PERCENT_100),
         "out_of_stock_action": {"enum": ["none", "zero_inventory"]},
+        "polling_tier": {"enum": list(POLLING_TIERS)},
+        "oxylabs_monthly_budget": {
+            "oneOf": [
+                {"type": "integer", "minimum": 0, "maximum": MAX_MONTHLY_BUDGET},
+                {"type": "null"},
+            ],
+            "description": "results a month; null: the app's default (OXYLABS_MONTHLY_BUDGET)",
+        },
     },
 }
 

@@ -16,6 +16,8 @@ from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.pricing_schema import SETTINGS_PATCH_REQUEST, SETTINGS_SCHEMA
 from app.clock import utcnow
+from app.ingest import cadence
+from app.models import Shop
 from app.price_changes import settings
 from app.price_changes.settings import InvalidSetting
 
@@ -86,7 +88,12 @@ def invalid_setting(error: InvalidSetting) -> ApiError:
 @operation(summary="The shop's pricing rules", tags=["pricing"], responses={200: SETTINGS_SCHEMA})
 @session_required
 def get_settings() -> ResponseReturnValue:
-    return jsonify(settings.settings_json(current_session().shop))
+    return jsonify(_settings_json(current_session().shop))
+
+
+def _settings_json(shop: Shop) -> dict[str, Any]:
+    """The pricing rules and the polling settings, as one object."""
+    return {**settings.settings_json(shop), **cadence.cadence_json(shop)}
 
 
 @bp.patch("/shop/settings")
@@ -106,15 +113,17 @@ def patch_settings() -> ResponseReturnValue:
     shop = session.shop
     body = json_body()
     try:
-        rules, action = settings.parse_patch(shop, body)
+        rules, action = settings.parse_patch(shop, body, other_fields=cadence.FIELDS)
+        polling = cadence.parse_cadence(body)
     except InvalidSetting as error:
         raise invalid_setting(error) from None
     if _preview_flag():
         changes = settings.preview_rules(shop, rules)
-        answer = settings.settings_json(shop)
-        return jsonify(preview=True, settings=answer, changes=changes)
-    applied = settings.apply_rules(shop, rules, action, actor=session.actor, now=utcnow())
-    answer = settings.settings_json(shop)
+        return jsonify(preview=True, settings=_settings_json(shop), changes=changes)
+    now = utcnow()
+    cadence.apply_cadence(shop, polling, now)  # committed with the rules below
+    applied = settings.apply_rules(shop, rules, action, actor=session.actor, now=now)
+    answer = _settings_json(shop)
     if applied.repricing == "queued":
         return jsonify(preview=False, repricing="queued", settings=answer), 202
     return jsonify(preview=False, repricing="done", settings=answer, changes=applied.changes)

@@ -186,7 +186,7 @@ def link_product(shop: Shop, request: LinkRequest, now: datetime) -> Product:
         # products/update of an edit made in the same second is not taken for a late one.
         shopify_price_at=min(variant.updated_at or now, now),
         shopify_compare_at_price=variant.compare_at_price,
-        polling_tier=request.polling_tier or "normal",
+        polling_tier=request.polling_tier or shop.polling_tier,
         status="active",
         next_poll_at=now,
     )

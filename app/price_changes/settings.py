@@ -92,7 +92,7 @@ def settings_json(shop: Shop) -> dict[str, Any]:
     }
 
 
-def _as_typed(value: object) -> str:
+def as_typed(value: object) -> str:
     """The value as the merchant typed it, for a message (never a Python repr)."""
     if value is None:
         return "null"
@@ -107,7 +107,7 @@ def _decimal(field: str, value: object, model: type[Shop | Product] = Shop) -> D
     """A decimal setting read from JSON, checked against ``LIMITS`` and stored exactly by
     ``model``'s column (never rounded: the rules used and the rules kept are the same), else
     InvalidSetting naming the field once with the value as typed."""
-    typed = _as_typed(value)
+    typed = as_typed(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema's integer: 300.0 is 300
     if isinstance(value, float):
@@ -147,11 +147,15 @@ def _check_storable(field: str, amount: Decimal, column: Any, typed: str) -> Non
         raise InvalidSetting(field, f"can have at most {scale} decimal places, got {typed}")
 
 
-def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]:
-    """The rules and out-of-stock action ``body`` asks for, validated as a whole."""
-    unknown = sorted(set(body) - set(FIELDS))
+def parse_patch(
+    shop: Shop, body: Mapping[str, Any], other_fields: Sequence[str] = ()
+) -> tuple[PricingRules, str]:
+    """The rules and out-of-stock action ``body`` asks for, validated as a whole;
+    ``other_fields`` are settings read elsewhere (the polling ones), not refused here."""
+    known = (*FIELDS, *other_fields)
+    unknown = sorted(set(body) - set(known))
     if unknown:
-        raise InvalidSetting(unknown[0], f"is not a setting; the settings are {', '.join(FIELDS)}")
+        raise InvalidSetting(unknown[0], f"is not a setting; the settings are {', '.join(known)}")
     current = shop_rules(shop)
     changes: dict[str, Any] = {}
     for name in DECIMALS:
@@ -163,12 +167,12 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
             changes["rounding"] = Rounding(body["rounding"])
         except ValueError:
             allowed = ", ".join(r.value for r in Rounding)
-            typed = _as_typed(body["rounding"])
+            typed = as_typed(body["rounding"])
             raise InvalidSetting("rounding", f"must be one of {allowed}, got {typed}") from None
     if "compare_at_from_list_price" in body:
         flag = body["compare_at_from_list_price"]
         if not isinstance(flag, bool):
-            problem = f"must be true or false, got {_as_typed(flag)}"
+            problem = f"must be true or false, got {as_typed(flag)}"
             raise InvalidSetting("compare_at_from_list_price", problem)
         changes["compare_at_from_list_price"] = flag
     if "cost_basis" in body:
@@ -176,7 +180,7 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
             changes["cost_basis"] = CostBasis(body["cost_basis"])
         except ValueError:
             allowed = ", ".join(c.value for c in CostBasis)
-            typed = _as_typed(body["cost_basis"])
+            typed = as_typed(body["cost_basis"])
             raise InvalidSetting("cost_basis", f"must be one of {allowed}, got {typed}") from None
     rounding = changes.get("rounding", current.rounding)
     if shop.currency is not None and not supports(rounding, shop.currency):
@@ -189,7 +193,7 @@ def parse_patch(shop: Shop, body: Mapping[str, Any]) -> tuple[PricingRules, str]
     action = body.get("out_of_stock_action", shop.out_of_stock_action)
     if action not in OUT_OF_STOCK_ACTIONS:
         allowed = ", ".join(OUT_OF_STOCK_ACTIONS)
-        problem = f"must be one of {allowed}, got {_as_typed(action)}"
+        problem = f"must be one of {allowed}, got {as_typed(action)}"
         raise InvalidSetting("out_of_stock_action", problem)
     return rules, action
 
@@ -233,15 +237,26 @@ def _quote_json(quote: Quote) -> dict[str, Any]:
 
 
 def preview_rules(shop: Shop, new_rules: PricingRules) -> list[dict[str, Any]]:
+    """Each product with a trusted price: ``product_id``, ``title`` (Amazon's), ``asin``, and
+    its quote ``before`` and ``after`` (proposed_price, compare_at_price, held_reason,
+    held_message; money in the shop's currency as decimal strings)."""
+    latest = latest_observations(shop.id)
     items = [
         PreviewInput(
             p.id, o.price, o.currency, o.list_price, product_overrides(p), shipping=o.shipping_price
         )
-        for p, o in latest_observations(shop.id)
+        for p, o in latest
     ]
+    titles: dict[int | str, tuple[str | None, str]] = {p.id: (p.title, p.asin) for p, _ in latest}
     rows = preview(items, shop_rules(shop), new_rules)
     return [
-        {"product_id": r.key, "before": _quote_json(r.before), "after": _quote_json(r.after)}
+        {
+            "product_id": r.key,
+            "title": titles[r.key][0],
+            "asin": titles[r.key][1],
+            "before": _quote_json(r.before),
+            "after": _quote_json(r.after),
+        }
         for r in rows
     ]
 
@@ -351,9 +366,7 @@ def update_product(
         product.markup_override_percent = markup
     if "paused" in body:
         if not isinstance(body["paused"], bool):
-            raise InvalidSetting(
-                "paused", f"must be true or false, got {_as_typed(body['paused'])}"
-            )
+            raise InvalidSetting("paused", f"must be true or false, got {as_typed(body['paused'])}")
         if body["paused"]:
             product.status = "paused"
         elif product.status == "paused":

@@ -15,7 +15,7 @@ import responses
 from flask import Flask
 from flask.testing import FlaskClient
 from requests import PreparedRequest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.broker import current_broker
 from app.clock import utcnow
@@ -101,6 +101,20 @@ def test_linking_asks_shopify_for_the_variants_current_price(client: FlaskClient
     body = response.get_json()
     assert (body["shopify_price"], body["shopify_sku"]) == ("19.99", "SKU-4411")
     assert body["shopify_inventory_item_gid"] == "gid://shopify/InventoryItem/9911"
+
+
+def test_a_link_without_a_tier_takes_the_shops_and_one_with_a_tier_keeps_it(
+    client: FlaskClient,
+) -> None:
+    installed(A, polling_tier="cold")
+    response = link(client, asin="B0CYVN8CCQ", marketplace="com")
+    assert response.status_code == 201
+    assert response.get_json()["polling_tier"] == "cold"
+    db.session.execute(delete(Product))
+    db.session.commit()
+    response = link(client, asin="B0CYVN8CCQ", marketplace="com", polling_tier="hot")
+    assert response.status_code == 201
+    assert response.get_json()["polling_tier"] == "hot"
 
 
 def test_link_by_url_from_any_marketplace(client: FlaskClient) -> None:
