@@ -70,7 +70,7 @@ class Demo:
         oxylabs_child = start(
             "oxylabs-simulator",
             [sys.executable, "-m", "simulators.oxylabs", "--port", str(oxylabs),
-             "--price-period", "120"],
+             "--price-period", "120", "--image-origin", oxy],
             self.env,
             stop_signal=signal.SIGINT,
         )  # fmt: skip

@@ -42,6 +42,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--job-latency", type=float, default=0.0, help="seconds to finish a job")
     parser.add_argument("--price-period", type=float, default=3600.0, help="seconds per price step")
     parser.add_argument("--threads", type=int, default=16, help="requests served at once")
+    parser.add_argument(
+        "--image-origin",
+        default=SimulatorConfig.image_origin,
+        help="scheme://host:port the catalogue's image URLs start with; give the simulator's "
+        "own URL to have it serve them (pages then show images offline)",
+    )
     args = parser.parse_args(argv)
     config = SimulatorConfig(
         username=args.username,
@@ -49,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         job_latency_seconds=args.job_latency,
         price_period_seconds=args.price_period,
+        image_origin=args.image_origin,
     )
     options = {
         "bind": f"{args.host}:{args.port}",

@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, jsonify, request
 
 from simulators.oxylabs.catalogue import USD_RATE, currency_for
 from simulators.oxylabs.config import Clock, ManualClock, SimulatorConfig, SystemClock
+from simulators.oxylabs.images import IMAGE_NAME, ONE_YEAR_SECONDS, image_size, product_jpeg
 from simulators.oxylabs.jobs import QuerySpec, job_json, result_item, results_envelope
 from simulators.oxylabs.state import SimulatorState
 
@@ -31,6 +32,8 @@ _FAULT_MESSAGES = {
     613: "Faulted after too many retries",
 }
 _STATE_KEY = "oxylabs_simulator"
+#: Where Amazon's image CDN keeps product images (m.media-amazon.com/images/I/...).
+IMAGES_PATH = "/images/I/"
 
 
 class BadQuery(ValueError):
@@ -50,6 +53,7 @@ def create_app(config: SimulatorConfig | None = None, clock: Clock | None = None
     app.add_url_rule("/v1/queries/batch", view_func=_submit_batch, methods=["POST"])
     app.add_url_rule("/v1/queries/<identifier>", view_func=_job_info, methods=["GET"])
     app.add_url_rule("/v1/queries/<identifier>/results", view_func=_results, methods=["GET"])
+    app.add_url_rule(IMAGES_PATH + "<name>", view_func=_image, methods=["GET", "HEAD"])
     app.add_url_rule("/_sim/stats", view_func=_stats, methods=["GET"])
     app.add_url_rule("/_sim/config", view_func=_config, methods=["POST"])
     app.add_url_rule("/_sim/clock", view_func=_clock, methods=["POST"])
@@ -70,7 +74,8 @@ def _state() -> SimulatorState:
 
 
 def _is_api() -> bool:
-    return not request.path.startswith("/_sim/")
+    """Oxylabs' API (authenticated, counted, faulted), not the controls or Amazon's images."""
+    return not request.path.startswith(("/_sim/", IMAGES_PATH))
 
 
 def _gate() -> Response | None:
@@ -224,6 +229,19 @@ def _results(identifier: str) -> Response:
     if job.status(now) == "pending":
         return Response(status=204)
     return jsonify(results_envelope(job, state.catalogue, request.host_url, now))
+
+
+def _image(name: str) -> Response:
+    """A catalogue image as Amazon's CDN serves it: a JPEG cached for a year; 404 for a name
+    that is not an image's."""
+    found = IMAGE_NAME.match(name)
+    if found is None:
+        return Response("Not Found", status=404, mimetype="text/plain")
+    body = product_jpeg(found["id"], image_size(found["modifiers"]))
+    response = Response(body, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = f"max-age={ONE_YEAR_SECONDS}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _stats() -> Response:

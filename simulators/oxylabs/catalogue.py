@@ -21,6 +21,8 @@ from typing import Any, Generic, TypeVar
 
 from babel.numbers import get_currency_precision
 
+from simulators.oxylabs.config import AMAZON_IMAGE_ORIGIN
+
 ASIN_PATTERN = re.compile(r"^[A-Z0-9]{10}$")
 
 # Marketplace domain -> its own currency.
@@ -148,12 +150,14 @@ class Catalogue:
         seed: int,
         price_period_seconds: float = 3600.0,
         dead_asins: frozenset[str] = frozenset(),
+        image_origin: str = AMAZON_IMAGE_ORIGIN,
     ) -> None:
         if price_period_seconds <= 0:
             raise ValueError(f"price_period_seconds must be > 0, got {price_period_seconds}")
         self.seed = seed
         self.price_period_seconds = price_period_seconds
         self.dead_asins = dead_asins
+        self.image_origin = image_origin.rstrip("/")
         # Everything here is a pure function of its arguments and this catalogue's settings,
         # so answers are memoised per catalogue (a config change makes a new catalogue):
         # an ASIN's page costs hundreds of hashes, and the simulator must stay "instant".
@@ -176,8 +180,7 @@ class Catalogue:
         colour = self._pick(_COLOURS, "colour", asin)
         title = f"{brand} {self._pick(_ADJECTIVES, 'adj', asin)} {noun}, {colour}"
         images = tuple(
-            f"https://m.media-amazon.com/images/I/{self._token('img', asin, str(i), 11)}"
-            "._AC_SL1500_.jpg"
+            f"{self.image_origin}/images/I/{self._token('img', asin, str(i), 11)}._AC_SL1500_.jpg"
             for i in range(2 + self._hash("nimg", asin) % 6)
         )
         return Product(

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from urllib.parse import urlsplit
 
+AMAZON_IMAGE_ORIGIN = "https://m.media-amazon.com"
 # Request-level faults: the next API request answers with this status (or a broken body).
 REQUEST_FAULTS = ("429", "500", "502", "503", "524", "612", "613", "malformed")
 
@@ -61,6 +63,9 @@ class SimulatorConfig:
     fault_seed: int = 0
     rate_limit_per_second: int = 50
     retry_after_seconds: float | None = None
+    #: Where the catalogue's product images live: Amazon's CDN, or the simulator's own URL
+    #: (it serves them under /images/I/...) so that pages showing them work offline.
+    image_origin: str = AMAZON_IMAGE_ORIGIN
 
     def __post_init__(self) -> None:
         if not self.username or not self.password:
@@ -76,6 +81,11 @@ class SimulatorConfig:
         rates = [*self.fault_rates.values(), self.faulted_job_rate]
         if any(not 0.0 <= rate <= 1.0 for rate in rates) or sum(self.fault_rates.values()) > 1.0:
             raise ValueError(f"fault rates must be within [0, 1] and sum to <= 1, got {rates}")
+        parts = urlsplit(self.image_origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+            raise ValueError(
+                f"image_origin must be scheme://host[:port], got {self.image_origin!r}"
+            )
         if self.rate_limit_per_second < 1:
             raise ValueError(f"rate_limit_per_second must be >= 1: {self.rate_limit_per_second}")
         if self.retry_after_seconds is not None and self.retry_after_seconds < 0:

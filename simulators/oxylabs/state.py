@@ -28,7 +28,7 @@ class SimulatorState:
         self._next_faulted_jobs = 0
         self._window: tuple[int, int] = (0, 0)
         self._config: SimulatorConfig = config
-        self._catalogue = Catalogue(config.seed, config.price_period_seconds, config.dead_asins)
+        self._catalogue = _catalogue(config)
         self._rng = random.Random(config.fault_seed)
 
     @property
@@ -54,7 +54,7 @@ class SimulatorState:
             if new.fault_seed != self._config.fault_seed:
                 self._rng = random.Random(new.fault_seed)
             self._config = new
-            self._catalogue = Catalogue(new.seed, new.price_period_seconds, new.dead_asins)
+            self._catalogue = _catalogue(new)
             self._next_faults.extend(next_faults)
             self._next_faulted_jobs += next_faulted
             return new
@@ -140,3 +140,9 @@ class SimulatorState:
                 "pending_next_faults": list(self._next_faults),
                 "pending_faulted_jobs": self._next_faulted_jobs,
             }
+
+
+def _catalogue(config: SimulatorConfig) -> Catalogue:
+    return Catalogue(
+        config.seed, config.price_period_seconds, config.dead_asins, config.image_origin
+    )

@@ -276,9 +276,12 @@ def steady_start(catalogue: Catalogue, listings: tuple[tuple[str, str], ...]) ->
 
 @contextmanager
 def running_stack(make_app: Any) -> Iterator[Stack]:
-    relay_port, app_port = free_port(), free_port()
+    relay_port, app_port, oxylabs_port = free_port(), free_port(), free_port()
     app_url = f"http://127.0.0.1:{relay_port}"
-    oxylabs_config = OxylabsConfig(price_period_seconds=60.0)
+    # The catalogue's images are the simulator's own, so the page shows them offline.
+    oxylabs_config = OxylabsConfig(
+        price_period_seconds=60.0, image_origin=f"http://127.0.0.1:{oxylabs_port}"
+    )
     catalogue = Catalogue(oxylabs_config.seed, oxylabs_config.price_period_seconds)
     clock = ManualClock(steady_start(catalogue, LISTINGS))
     with ExitStack() as stack:
@@ -291,7 +294,9 @@ def running_stack(make_app: Any) -> Iterator[Stack]:
             )
         )
         shopify_url = stack.enter_context(serving(shopify_app))
-        oxylabs_url = stack.enter_context(serving(create_oxylabs(oxylabs_config, clock=clock)))
+        oxylabs_url = stack.enter_context(
+            serving(create_oxylabs(oxylabs_config, clock=clock), port=oxylabs_port)
+        )
         pricebridge = make_app(
             SHOPIFY_APP_URL=app_url,
             SHOPIFY_ADMIN_ORIGIN=f"{shopify_url}/shops/{{shop}}",
