@@ -191,12 +191,14 @@ def test_a_grandchild_in_a_session_of_its_own_goes_too(tmp_path: Path) -> None:
         grandchildren = child.tree()[1:]
         return len(grandchildren) == 1 and grandchildren[0].name() == "sleep"
 
-    deadline = time.monotonic() + 30
-    while not horse_in_its_own_session() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    [horse] = child.tree()[1:]
-    assert os.getpgid(horse.pid) != child.pid
-    children.stop()
+    try:
+        deadline = time.monotonic() + 30
+        while not horse_in_its_own_session() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [horse] = child.tree()[1:]
+        assert os.getpgid(horse.pid) != child.pid
+    finally:
+        children.stop()  # a failed check leaves no process to warn about in the next test
     assert not horse.is_running()
 
 
