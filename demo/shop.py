@@ -46,11 +46,12 @@ def link_demo_products(shopify_sim_url: str, env: Mapping[str, str]) -> int:
     url = f"{shopify_sim_url}/_sim/graphql/variants?shop={DEMO_SHOP}"
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our simulator
         variants = json.loads(response.read())["variants"][:DEMO_LINKS]
-    from app import create_app  # the demo writes the links the way the API would
+    from app import create_app  # the demo links as the API does, checked with Shopify
+    from app.clock import utcnow
     from app.config import Settings
     from app.extensions import db
+    from app.ingest.link import LinkRequest, link_product
     from app.models import Product, Shop
-    from app.push.jobs import reconcile_prices
 
     app = create_app(Settings.from_env(env))
     with app.app_context():
@@ -61,19 +62,18 @@ def link_demo_products(shopify_sim_url: str, env: Mapping[str, str]) -> int:
         for number, variant in enumerate(variants):
             if variant["id"] in linked:
                 continue
-            db.session.add(
-                Product(
-                    shop_id=shop.id,
-                    asin=f"B0DEMO{number:04d}",
-                    marketplace="com",
-                    shopify_product_gid=variant["product_id"],
-                    shopify_variant_gid=variant["id"],
-                    shopify_inventory_item_gid=variant.get("inventory_item_id"),
-                    poll_interval_override_seconds=DEMO_POLL_SECONDS,
-                )
+            request = LinkRequest.from_json(
+                {
+                    "shopify_variant_gid": variant["id"],
+                    "shopify_product_gid": variant["product_id"],
+                    "asin": f"B0DEMO{number:04d}",
+                    "marketplace": "com",
+                }
             )
-        db.session.commit()
-        reconcile_prices.enqueue(shop.id)  # as the API's link does: learn the Shopify prices
+            # Read from Shopify like any link: title, SKU, price and inventory item.
+            product = link_product(shop, request, utcnow())
+            product.poll_interval_override_seconds = DEMO_POLL_SECONDS
+            db.session.commit()
         count = db.session.query(Product).filter_by(shop_id=shop.id).count()
         db.session.remove()
         db.engine.dispose()
