@@ -47,6 +47,7 @@ def _bind_extensions(app: Flask, settings: Settings) -> None:
     from app import broker
     from app.api import websocket as realtime_websocket
     from app.crypto import TokenCipher
+    from app.database import ping_idle_connections
     from app.extensions import SETTINGS_EXTENSION, db, migrate, sock
     from app.models.types import CIPHER_EXTENSION
     from app.observability import logging as app_logging
@@ -57,9 +58,11 @@ def _bind_extensions(app: Flask, settings: Settings) -> None:
     app_logging.configure_logging(settings.log_level, settings.log_format)
     app_logging.init_app(app)
     db.init_app(app)
-    if settings.is_sqlite:
-        with app.app_context():
+    with app.app_context():
+        if settings.is_sqlite:
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        else:
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     sock.init_app(app)
     broker.init_app(app, settings.redis_url)
@@ -115,9 +118,10 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
         return {"connect_args": {"check_same_thread": False, "timeout": 15}}
     # One connection per HTTP thread and no overflow: above the pool, a request waits for a
     # connection instead of opening and closing one (which doubled CPU per request under load).
-    # Websockets hold no connection once authenticated, so they need none.
+    # Websockets hold no connection once authenticated, so they need none. Liveness: a
+    # connection idle for a while is pinged at checkout (app.database), not every one.
     return {
-        "pool_pre_ping": True,
+        "pool_use_lifo": True,
         "pool_size": settings.web_threads,
         "max_overflow": 0,
         "pool_timeout": 30,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from app.api.picker import PICKED_SCHEMA
 from app.api.pricing_schema import PRICING_SUMMARY_SCHEMA
@@ -14,7 +14,7 @@ from app.ingest.link import PRODUCT_GID, VARIANT_GID
 from app.ingest.policy import Usage
 from app.models import Observation, Product
 from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
-from app.price_changes.summary import pricing_summaries
+from app.price_changes.summary import SUMMARY_PRODUCT_COLUMNS, pricing_summaries, summary_of_row
 
 _TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 _DATE: dict[str, Any] = {"type": ["string", "null"], "format": "date"}
@@ -199,12 +199,57 @@ def _money(value: Any) -> str | None:
 
 
 def products_json(products: Sequence[Product]) -> list[dict[str, Any]]:
-    """Product answers with their pricing summary (two queries for the whole page)."""
+    """Product answers with their pricing summary (one query for the whole page)."""
     summaries = pricing_summaries(products)
     return [{**product_json(p), "pricing": summaries[p.id]} for p in products]
 
 
-def product_json(product: Product) -> dict[str, Any]:
+# What `product_json` and the pricing summary read: a page selects these columns (with
+# app.price_changes.summary.CHANGE_BRIEF_COLUMNS) and serialises its rows with
+# `product_rows_json`, never loading Product objects.
+PRODUCT_COLUMNS: Final = tuple(
+    {
+        column.key: column
+        for column in (
+            Product.id,
+            Product.asin,
+            Product.marketplace,
+            Product.shopify_product_gid,
+            Product.shopify_variant_gid,
+            Product.shopify_inventory_item_gid,
+            Product.shopify_variant_title,
+            Product.shopify_sku,
+            Product.shopify_compare_at_price,
+            Product.status,
+            Product.status_reason,
+            Product.polling_tier,
+            Product.delivery_location,
+            Product.last_polled_at,
+            Product.next_poll_at,
+            Product.observed_at,
+            Product.amazon_price,
+            Product.amazon_currency,
+            Product.previous_amazon_price,
+            Product.availability,
+            Product.delivery_earliest,
+            Product.delivery_latest,
+            Product.title,
+            Product.image_url,
+            Product.created_at,
+            Product.price_changed_at,
+            *SUMMARY_PRODUCT_COLUMNS,
+        )
+    }.values()
+)
+
+
+def product_rows_json(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Product answers from rows holding PRODUCT_COLUMNS and CHANGE_BRIEF_COLUMNS."""
+    return [{**product_json(row), "pricing": summary_of_row(row)} for row in rows]
+
+
+def product_json(product: Any) -> dict[str, Any]:
+    """`product`: a Product, or a row holding PRODUCT_COLUMNS under their names."""
     return {
         "id": product.id,
         "asin": product.asin,

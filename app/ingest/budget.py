@@ -16,15 +16,19 @@ from app.ingest.policy import Usage, current_usage
 from app.models import Shop
 
 
-def budget_of(shop: Shop) -> int:
-    if shop.oxylabs_monthly_budget is not None:
-        return shop.oxylabs_monthly_budget
+def budget_of(own_budget: int | None) -> int:
+    """A shop's monthly budget: its own (`Shop.oxylabs_monthly_budget`), else the app's."""
+    if own_budget is not None:
+        return own_budget
     return current_settings().oxylabs_monthly_budget
 
 
 def usage_of(shop: Shop, now: datetime) -> Usage:
     return current_usage(
-        shop.oxylabs_usage_month, shop.oxylabs_results_used or 0, budget_of(shop), now
+        shop.oxylabs_usage_month,
+        shop.oxylabs_results_used or 0,
+        budget_of(shop.oxylabs_monthly_budget),
+        now,
     )
 
 

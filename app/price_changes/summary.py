@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final, NamedTuple
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, Label, func, select, text
 
 from app.extensions import db
 from app.models import PriceChange, Product
@@ -18,6 +20,95 @@ OPEN = OPEN_STATES
 LIVE: Final = "state <> 'superseded'"
 
 
+class ChangeBrief(NamedTuple):
+    """What a product answer shows of its latest change (money as Decimal, times UTC)."""
+
+    id: int
+    state: str
+    proposed_price: Decimal
+    compare_at_price: Decimal | None
+    confirmed_price: Decimal | None
+    held_reason: str | None
+    held_message: str | None
+    error: str | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, change: PriceChange) -> ChangeBrief:
+        return cls(
+            change.id,
+            change.state,
+            change.proposed_price,
+            change.compare_at_price,
+            change.confirmed_price,
+            change.held_reason,
+            (change.rule or {}).get("held_message"),
+            change.error,
+            change.updated_at,
+        )
+
+
+# The columns a row-based page selects for ChangeBrief, in its field order, labelled
+# change_<field> (a product row joined to its latest change: `summary_of_row`).
+CHANGE_BRIEF_COLUMNS: Final[tuple[Label[Any], ...]] = tuple(
+    column.label(f"change_{name}")
+    for name, column in zip(
+        ChangeBrief._fields,
+        (
+            PriceChange.id,
+            PriceChange.state,
+            PriceChange.proposed_price,
+            PriceChange.compare_at_price,
+            PriceChange.confirmed_price,
+            PriceChange.held_reason,
+            PriceChange.rule["held_message"].as_string(),
+            PriceChange.error,
+            PriceChange.updated_at,
+        ),
+        strict=True,
+    )
+)
+# The product columns `_summary` reads.
+SUMMARY_PRODUCT_COLUMNS: Final = (
+    Product.shopify_price,
+    Product.manual_override_at,
+    Product.manual_override_price,
+    Product.price_hold_reason,
+    Product.price_hold_message,
+    Product.price_drift_at,
+    Product.markup_override_percent,
+    Product.status,
+    Product.inventory_set_aside,
+)
+
+
+def latest_change_id(product_id: Any) -> ColumnElement[Any]:
+    """SQL for the id of the change a product's pricing shows: its open change, else its
+    newest change that is not superseded (NULL: none). Two index probes, whatever the
+    history's length (see `_latest_changes`); correlated to the enclosing query's product."""
+    open_id = _max_id(product_id, one_of("state", OPEN_STATES))
+    return func.coalesce(open_id, _max_id(product_id, LIVE))
+
+
+def summary_of_row(row: Any) -> dict[str, Any]:
+    """Pricing fields from a row holding SUMMARY_PRODUCT_COLUMNS (by their names) and
+    CHANGE_BRIEF_COLUMNS (NULLs when the product has no change)."""
+    change = None
+    if row.change_id is not None:
+        change = ChangeBrief(
+            row.change_id,
+            row.change_state,
+            row.change_proposed_price,
+            row.change_compare_at_price,
+            row.change_confirmed_price,
+            row.change_held_reason,
+            row.change_held_message,
+            row.change_error,
+            row.change_updated_at,
+        )
+    return _summary(row, change)
+
+
 def _latest_changes(product_ids: list[int]) -> dict[int, PriceChange]:
     """Per product: its open change, else its newest change that is not superseded.
 
@@ -26,9 +117,7 @@ def _latest_changes(product_ids: list[int]) -> dict[int, PriceChange]:
     live one through ix_price_change_live. The predicates are spelled exactly as the partial
     indexes' WHERE clauses, so the planner can use them with any bound values.
     """
-    ids = select(
-        func.coalesce(_max_id(Product.id, one_of("state", OPEN_STATES)), _max_id(Product.id, LIVE))
-    ).where(Product.id.in_(product_ids))
+    ids = select(latest_change_id(Product.id)).where(Product.id.in_(product_ids))
     rows = db.session.scalars(select(PriceChange).where(PriceChange.id.in_(ids.scalar_subquery())))
     return {change.product_id: change for change in rows}
 
@@ -55,10 +144,16 @@ def pricing_summaries(products: Sequence[Product]) -> dict[int, dict[str, Any]]:
     if not products:
         return {}
     changes = _latest_changes([product.id for product in products])
-    return {product.id: _summary(product, changes.get(product.id)) for product in products}
+    return {
+        product.id: _summary(
+            product, None if product.id not in changes else ChangeBrief.of(changes[product.id])
+        )
+        for product in products
+    }
 
 
-def _summary(product: Product, change: PriceChange | None) -> dict[str, Any]:
+def _summary(product: Any, change: ChangeBrief | None) -> dict[str, Any]:
+    """`product`: a Product, or a row with SUMMARY_PRODUCT_COLUMNS under the same names."""
     overridden = product.manual_override_at is not None
     hold = product.price_hold_reason
     return {
@@ -88,7 +183,7 @@ def _summary(product: Product, change: PriceChange | None) -> dict[str, Any]:
     }
 
 
-def _change_brief(change: PriceChange) -> dict[str, Any]:
+def _change_brief(change: ChangeBrief) -> dict[str, Any]:
     return {
         "id": change.id,
         "state": change.state,
@@ -96,7 +191,7 @@ def _change_brief(change: PriceChange) -> dict[str, Any]:
         "compare_at_price": money(change.compare_at_price),
         "confirmed_price": money(change.confirmed_price),
         "held_reason": change.held_reason,
-        "held_message": (change.rule or {}).get("held_message"),
+        "held_message": change.held_message,
         "error": change.error,
         "updated_at": change.updated_at.isoformat() if change.updated_at else None,
     }

@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Shop
+from app.shopify.lifecycle import mark_uninstalled
 from app.shopify.shop_tokens import SCHEDULED_REFRESH_MARGIN, fresh_shop, valid_access_token
 from app.shopify.token_jobs import enqueue_due_token_refreshes, refresh_shop_token_job
 from app.shopify.tokens import AuthFailed
@@ -175,3 +176,40 @@ def test_the_scheduler_refreshes_tokens_due_within_ten_minutes(
     fresh_shop(shop, now=now, margin=SCHEDULED_REFRESH_MARGIN)
     assert shopify_sim.refreshes() == 1
     assert _row(SHOP).access_token != old
+
+
+def test_a_token_seen_before_loses_the_list_when_its_shop_uninstalls(
+    pb: Flask, shopify_sim: LiveSimulator
+) -> None:
+    """The list trusts a token it verified before without asking for the shop, but its own
+    query checks the shop is still installed; an uninstalled shop goes through the gate."""
+    shopify_sim.sim.install(SHOP)
+    token = shopify_sim.session_token(SHOP)
+    client = pb.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/products", headers=headers).status_code == 200
+    assert client.get("/api/products", headers=headers).status_code == 200  # known token
+    shopify_sim.sim.uninstall(SHOP)
+    mark_uninstalled(_row(SHOP), utcnow())  # as the app/uninstalled webhook does
+    db.session.commit()
+    for path in ("/api/products", "/api/shop"):
+        gone = client.get(path, headers=headers)
+        assert gone.status_code == 401, path
+        assert gone.get_json()["error"]["code"] == "shop_not_installed", path
+
+
+def test_a_token_seen_before_still_refreshes_a_due_offline_token(
+    pb: Flask, shopify_sim: LiveSimulator
+) -> None:
+    shopify_sim.sim.install(SHOP)
+    headers = {"Authorization": f"Bearer {shopify_sim.session_token(SHOP)}"}
+    client = pb.test_client()
+    assert client.get("/api/products", headers=headers).status_code == 200
+    shop = _row(SHOP)
+    old_access = shop.access_token
+    # The offline token falls due while the session token is still in use.
+    shop.access_token_expires_at = utcnow() + timedelta(minutes=1)
+    db.session.commit()
+    assert client.get("/api/products", headers=headers).status_code == 200
+    assert shopify_sim.refreshes() == 1
+    assert _row(SHOP).access_token != old_access
