@@ -1,5 +1,12 @@
 """Scheduled polling through provider batches: submit, record the tickets, collect later.
 
+A batch starts as `claimed` scrape_job rows (written by `app.ingest.polling.claim_due`).
+Submitting locks them, asks the provider, and commits each row's ticket (`pending`); a submit
+killed before that commit leaves them `claimed`, and `unsubmitted_batches` names the batch
+again once its job is no longer alive. A run killed after the provider accepted the batch and
+before the commit gets it submitted, and billed, twice (the provider takes no idempotency
+key); its products are still observed once, since only committed tickets are collected.
+
 Tickets are committed to `scrape_job` before anything waits on them, so a worker that dies
 mid-poll leaves pending rows that the next collect run picks up instead of paying again.
 Collecting locks each pending row (SKIP LOCKED on PostgreSQL) and moves it to `collected`
@@ -9,10 +16,10 @@ in the same transaction as its observation: the same ticket is never stored twic
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 
@@ -20,6 +27,7 @@ from app.extensions import db
 from app.ingest.asin import Listing
 from app.ingest.budget import lock_shops, refund
 from app.ingest.policy import next_poll_at
+from app.ingest.polling import batch_key
 from app.ingest.provider import (
     FaultedJobError,
     PermanentError,
@@ -27,7 +35,6 @@ from app.ingest.provider import (
     Provider,
     ProviderError,
     RetryableError,
-    Ticket,
 )
 from app.ingest.record import (
     Stored,
@@ -43,55 +50,128 @@ from app.models import Observation, Product, ScrapeJob
 from app.observability import metrics
 
 COLLECT_CHUNK = 200
+#: A batch claimed this long ago and still unsubmitted, with no live submit job, is submitted
+#: again. Only a claim committed a moment before its job was enqueued is younger.
+RESUBMIT_AFTER = timedelta(seconds=10)
 #: Results fetched at once: each waits on the provider, not on this process.
 FETCH_THREADS = 8
 
 
 def submit_products(product_ids: Sequence[int], provider: Provider, now: datetime) -> int:
-    """Submit one batch (one marketplace and geo) and commit its tickets; how many."""
-    products = _active_products(product_ids)
-    if len(products) < len(product_ids):
-        _refund_missing(product_ids, products, now)
+    """Claim these products as one batch (one marketplace and geo) and submit it at once; how
+    many tickets were committed. The scheduler claims through `claim_due` instead, which also
+    moves the products' next polls and reserves their budget. A product paused meanwhile is
+    given up and its reserved result refunded, as in a scheduled batch."""
+    statement = select(Product).where(Product.id.in_(product_ids)).order_by(Product.id)
+    products = list(db.session.scalars(statement))
     if not products:
         return 0
-    queries = [query_for(product) for product in products]
+    key = batch_key(now, products[0].id)
+    db.session.add_all(_claim(product, key, now) for product in products)
+    db.session.commit()
+    return submit_claimed(key, provider, now)
+
+
+def submit_claimed(key: str, provider: Provider, now: datetime) -> int:
+    """Submit the claimed rows of batch `key` and commit their tickets; how many.
+
+    The rows stay locked (`FOR UPDATE SKIP LOCKED`) from before the provider is asked until
+    its tickets are committed, so a second run of the same batch finds nothing to submit while
+    the first is alive, and a run killed before the commit leaves them `claimed` for the next.
+    Nothing claimed under `key` (submitted already, or its products unlinked): 0.
+    Raises RetryableError (rows kept claimed) when the provider may answer later.
+    """
+    claims = _lock_claims(key)
+    if not claims:
+        return 0
+    products = _active_products([claim.product_id for claim in claims])
+    live = [claim for claim in claims if claim.product_id in products]
+    # Paused since the claim: given up (and refunded) in the transaction that ends this run,
+    # so that no shop row is locked while the provider is asked.
+    paused = [claim for claim in claims if claim.product_id not in products]
+    if not live:
+        _give_up(paused, now)
+        db.session.commit()
+        return 0
+    queries = [query_for(products[claim.product_id]) for claim in live]
     try:
         tickets = provider.submit(queries)
     except PermanentError as error:
-        metrics.scrape_failed(error, len(products))
-        _refuse(products, error, now)
+        metrics.scrape_failed(error, len(live))
+        _give_up(paused, now)
+        _refuse(live, [products[claim.product_id] for claim in live], error, now)
         return 0
     except RetryableError as error:
-        metrics.scrape_failed(error, len(products))
+        metrics.scrape_failed(error, len(live))
         db.session.rollback()
         raise
-    db.session.add_all(
-        _scrape_job(product, ticket, now) for product, ticket in zip(products, tickets, strict=True)
-    )
+    _give_up(paused, now)
+    for claim, ticket in zip(live, tickets, strict=True):
+        claim.provider_job_id, claim.state, claim.submitted_at = ticket.ticket_id, "pending", now
+        claim.attempts = (claim.attempts or 0) + 1
     db.session.commit()
     return len(tickets)
 
 
-def _active_products(product_ids: Sequence[int]) -> list[Product]:
-    statement = select(Product).where(Product.id.in_(product_ids), Product.status == "active")
-    return list(db.session.scalars(statement.order_by(Product.id)))
-
-
-def _refund_missing(product_ids: Sequence[int], products: list[Product], now: datetime) -> None:
-    """Unlinked or paused since the claim: give their reserved results back."""
-    kept = {product.id for product in products}
-    gone = [pid for pid in product_ids if pid not in kept]
-    # A product deleted since the claim took its shop id along; its result stays counted.
-    counts = db.session.execute(
-        select(Product.shop_id, func.count()).where(Product.id.in_(gone)).group_by(Product.shop_id)
+def unsubmitted_batches(now: datetime, alive: Callable[[str], bool]) -> list[str]:
+    """Keys of batches claimed more than `RESUBMIT_AFTER` ago and still not submitted whose
+    submit job is not `alive` (waiting, or running with a current heartbeat): the worker that
+    ran it was killed, or Redis lost it. Oldest first; the caller submits them again."""
+    rows = db.session.execute(
+        select(ScrapeJob.batch_key, func.min(ScrapeJob.submitted_at))
+        .where(ScrapeJob.state == "claimed", ScrapeJob.submitted_at < now - RESUBMIT_AFTER)
+        .group_by(ScrapeJob.batch_key)
+        .order_by(func.min(ScrapeJob.submitted_at))
     ).all()
-    shops = lock_shops({shop_id for shop_id, _ in counts})
-    for shop_id, count in counts:
-        refund(shops[shop_id], int(count), now)
-    db.session.commit()
+    return [key for key, _ in rows if key is not None and not alive(key)]
 
 
-def _refuse(products: list[Product], error: PermanentError, now: datetime) -> None:
+def _claim(product: Product, key: str, now: datetime) -> ScrapeJob:
+    return ScrapeJob(
+        batch_key=key,
+        shop_id=product.shop_id,
+        product_id=product.id,
+        asin=product.asin,
+        marketplace=product.marketplace,
+        state="claimed",
+        attempts=0,
+        submitted_at=now,
+    )
+
+
+def _lock_claims(key: str) -> list[ScrapeJob]:
+    statement = (
+        select(ScrapeJob)
+        .where(ScrapeJob.batch_key == key, ScrapeJob.state == "claimed")
+        .order_by(ScrapeJob.id)
+    )
+    if db.engine.dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    return list(db.session.scalars(statement))
+
+
+def _active_products(product_ids: Sequence[int]) -> dict[int, Product]:
+    statement = select(Product).where(Product.id.in_(product_ids), Product.status == "active")
+    return {product.id: product for product in db.session.scalars(statement.order_by(Product.id))}
+
+
+def _give_up(claims: list[ScrapeJob], now: datetime) -> None:
+    """Claims of products paused since: abandoned, and their reserved results given back."""
+    if not claims:
+        return
+    reason = "the product was paused before its poll was submitted"
+    counts = Counter(claim.shop_id for claim in claims)
+    shops = lock_shops(set(counts))
+    for shop_id, count in counts.items():
+        if shop_id in shops:
+            refund(shops[shop_id], count, now)
+    for claim in claims:
+        claim.state, claim.error, claim.completed_at = "abandoned", reason, now
+
+
+def _refuse(
+    claims: list[ScrapeJob], products: list[Product], error: PermanentError, now: datetime
+) -> None:
     """The provider refused the batch: a person must look; nothing was billed."""
     shops = lock_shops({product.shop_id for product in products})
     errors = []
@@ -99,20 +179,10 @@ def _refuse(products: list[Product], error: PermanentError, now: datetime) -> No
         mine = [product for product in products if product.shop_id == shop_id]
         refund(shop, len(mine), now)
         errors += needs_person(mine, shop, error, now)
+    for claim in claims:
+        claim.state, claim.error, claim.completed_at = "abandoned", str(error)[:500], now
     db.session.commit()
     publish_errors(errors)
-
-
-def _scrape_job(product: Product, ticket: Ticket, now: datetime) -> ScrapeJob:
-    return ScrapeJob(
-        provider_job_id=ticket.ticket_id,
-        shop_id=product.shop_id,
-        product_id=product.id,
-        asin=product.asin,
-        marketplace=product.marketplace,
-        state="pending",
-        submitted_at=now,
-    )
 
 
 @dataclass
@@ -182,7 +252,8 @@ def _fetch_all(
 ) -> list[Poll | ProviderError | None]:
     """Ask for every ticket's result, a few at a time: the provider's latency dominates."""
     asks = [
-        (job.provider_job_id, Listing(product.asin, product.marketplace)) for job, product in live
+        (str(job.provider_job_id), Listing(product.asin, product.marketplace))
+        for job, product in live
     ]
 
     def fetch(ask: tuple[str, Listing]) -> Poll | ProviderError | None:

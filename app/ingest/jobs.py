@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from app.broker import current_broker
 from app.clock import utcnow
-from app.extensions import current_settings
-from app.ingest.batch import collect_pending, pending_count, submit_products
-from app.ingest.polling import claim_due, planned_batches
+from app.extensions import current_settings, db
+from app.ingest.batch import collect_pending, pending_count, submit_claimed, unsubmitted_batches
+from app.ingest.polling import claim_due
 from app.ingest.provider import MAX_BATCH, Provider, provider_from_settings
 from app.ingest.refresh import RefreshOutcome, refresh_product
 from app.jobs.decorators import job
+from app.jobs.liveness import job_alive
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +30,23 @@ def current_provider() -> Provider:
     return provider_from_settings(current_settings())
 
 
-@job(
-    "ingest",
-    timeout=600,
-    retry_intervals=(30, 120, 600),
-    job_id=lambda product_ids, batch_key: f"ingest-submit-{batch_key}",
-)
-def submit_batch(product_ids: list[int], batch_key: str) -> int:
-    """Submit one provider batch; its tickets are committed before anything is collected."""
-    submitted = submit_products(product_ids, current_provider(), utcnow())
+def submit_job_id(batch_key: str) -> str:
+    return f"ingest-submit-{batch_key}"
+
+
+@job("ingest", timeout=600, retry_intervals=(30, 120, 600), job_id=submit_job_id)
+def submit_batch(batch_key: str) -> int:
+    """Submit the claimed batch `batch_key`; its tickets are committed before anything is
+    collected. A batch submitted already submits nothing (0)."""
+    submitted = submit_claimed(batch_key, current_provider(), utcnow())
     if submitted:
         collect_tickets.enqueue()
     return submitted
+
+
+def submit_alive(batch_key: str) -> bool:
+    """True while the batch's submit job waits or runs with a current heartbeat."""
+    return job_alive(current_broker().redis, submit_batch.spec.queue, submit_job_id(batch_key))
 
 
 @job("ingest", timeout=900, retry_intervals=(10, 60), job_id=lambda: "ingest-collect")
@@ -71,11 +78,17 @@ def refresh_now(product_id: int) -> str:
 
 
 def ingest_tick(now: datetime) -> int:
-    """Claim due products, enqueue their batches, and resume any pending tickets."""
-    claim = claim_due(now)
-    batches = planned_batches(claim, size=MAX_BATCH)
-    for product_ids in batches:
-        submit_batch.enqueue(product_ids, f"{now:%Y%m%dT%H%M%S}-{product_ids[0]}")
-    if pending_count() and not batches:
+    """Claim due products and enqueue their batches; submit again the batches whose submit job
+    was lost (killed with its worker, or with Redis's queues); resume any pending tickets.
+    How many products were claimed."""
+    claim = claim_due(now, batch_size=MAX_BATCH)
+    for batch in claim.batches:
+        submit_batch.enqueue(batch.key)
+    lost = unsubmitted_batches(now, submit_alive)
+    db.session.rollback()
+    for key in lost:
+        log.warning("batch %s was claimed but its submit job was lost: submitting it again", key)
+        submit_batch.enqueue(key)
+    if pending_count() and not (claim.batches or lost):
         collect_tickets.enqueue()
-    return len(claim.due)
+    return len(claim.product_ids)

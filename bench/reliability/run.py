@@ -8,8 +8,8 @@ schemathesis with `--examples` cases per operation and mode, besides the SIGKILL
 work horse, mid-push and mid-ingest), Redis and PostgreSQL restarts under load, each on a
 private redis-server and PostgreSQL cluster the suite starts itself. Each scenario prints its
 figures (lost, duplicated, 5xx to bad input, seconds to converge); they are collected into
-the report. `scenarios/` holds those that do not pass yet (mid-ingest kill, Redis and
-PostgreSQL restarts), kept out of `make test` until they do.
+the report. `scenarios/` holds those that do not pass yet (Redis and PostgreSQL restarts),
+kept out of `make test` until they do.
 """
 
 from __future__ import annotations

@@ -205,6 +205,7 @@ def _submit(batch: bool) -> Response:
     state = _state()
     asins, spec = _parse_query(batch)
     jobs = state.create_jobs(asins, spec, store=True)
+    _push_pull_latency(state)
     now = state.clock.now()
     objects = [job_json(job, "pending", request.host_url) for job in jobs]
     response = jsonify({"queries": objects} if batch else objects[0])
@@ -212,8 +213,14 @@ def _submit(batch: bool) -> Response:
     return response
 
 
+def _push_pull_latency(state: SimulatorState) -> None:
+    if state.config.push_pull_latency_seconds:
+        time.sleep(state.config.push_pull_latency_seconds)
+
+
 def _job_info(identifier: str) -> Response:
     state = _state()
+    _push_pull_latency(state)
     job = state.job(identifier)
     if job is None:
         return _message(404, "The job ID you are looking for is no longer available.")
@@ -222,6 +229,7 @@ def _job_info(identifier: str) -> Response:
 
 def _results(identifier: str) -> Response:
     state = _state()
+    _push_pull_latency(state)
     job = state.job(identifier)
     if job is None:
         return _message(404, "The job ID you are looking for is no longer available.")

@@ -57,6 +57,9 @@ class SimulatorConfig:
     price_period_seconds: float = 3600.0
     job_latency_seconds: float = 0.0
     realtime_latency_seconds: float = 0.0
+    # How long a push-pull request (submit, job status, results) takes to be answered; a
+    # submitted batch exists from the moment it was received, answered or not.
+    push_pull_latency_seconds: float = 0.0
     dead_asins: frozenset[str] = frozenset()
     fault_rates: Mapping[str, float] = field(default_factory=dict)
     faulted_job_rate: float = 0.0
@@ -72,7 +75,11 @@ class SimulatorConfig:
             raise ValueError("SimulatorConfig needs a non-empty username and password")
         if self.price_period_seconds <= 0:
             raise ValueError(f"price_period_seconds must be > 0, got {self.price_period_seconds}")
-        for name in ("job_latency_seconds", "realtime_latency_seconds"):
+        for name in (
+            "job_latency_seconds",
+            "realtime_latency_seconds",
+            "push_pull_latency_seconds",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         unknown = set(self.fault_rates) - set(REQUEST_FAULTS)

@@ -6,12 +6,13 @@ import os
 import signal
 import time
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tests.reliability.stack import Stack, http_json, wait_until
+from tests.reliability.stack import Stack, http_call, http_json, wait_until
 
 
 @dataclass
@@ -22,6 +23,9 @@ class Merchant:
     shop: str
     product_ids: list[int] = field(default_factory=list)
     variant_gids: dict[int, str] = field(default_factory=dict)
+    # Every answer the app gave this merchant: 5xx ones are a scenario's figure.
+    answers: Counter[int] = field(default_factory=Counter)
+    server_errors: int = 0
 
     def token(self) -> str:
         status, body = http_json(
@@ -32,7 +36,24 @@ class Merchant:
 
     def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.token()}"}
-        return http_json(method, f"{self.stack.web_url}/api{path}", body, headers)
+        status, decoded, answered = http_call(
+            method, f"{self.stack.web_url}/api{path}", body, headers
+        )
+        self.answers[status] += 1
+        # A 503 with Retry-After is the right answer while a dependency is down.
+        if status >= 500 and not (status == 503 and answered.get("Retry-After")):
+            self.server_errors += 1
+            print(f"  {self.shop}: {method} {path} answered {status}: {decoded}")
+        return status, decoded
+
+    def observation_counts(self) -> dict[int, int]:
+        """How many observations each linked product has (its history, up to 100)."""
+        counts: dict[int, int] = {}
+        for product_id in self.product_ids:
+            status, body = self.api("GET", f"/products/{product_id}?history_limit=100")
+            assert status == 200, body
+            counts[product_id] = len(body["history"])
+        return counts
 
     def changes(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -140,6 +161,18 @@ def kill_worker_and_horse(stack: Stack) -> tuple[int, int | None]:
     worker_pid = worker.pid
     worker.stop(signal.SIGKILL)
     return worker_pid, horse
+
+
+def running_job(stack: Stack, queue: str, prefix: str) -> bool:
+    """True while a job whose id starts with `prefix` runs in a work horse of the worker."""
+    from redis import Redis
+
+    with Redis.from_url(stack.redis.url) as redis:
+        entries = [entry.decode() for entry in redis.zrange(f"rq:wip:{queue}", 0, -1)]
+    worker = stack.processes["worker"]
+    return any(entry.startswith(prefix) for entry in entries) and (
+        work_horse(worker.pid) is not None
+    )
 
 
 def timed(start: float) -> float:

@@ -51,6 +51,14 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, poll: float
 def http_json(
     method: str, url: str, body: Any = None, headers: Mapping[str, str] | None = None
 ) -> tuple[int, Any]:
+    status, decoded, _ = http_call(method, url, body, headers)
+    return status, decoded
+
+
+def http_call(
+    method: str, url: str, body: Any = None, headers: Mapping[str, str] | None = None
+) -> tuple[int, Any, Mapping[str, str]]:
+    """One JSON request: the status, the decoded body and the response's headers."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
@@ -58,9 +66,9 @@ def http_json(
         request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, _decoded(response.read())
+            return response.status, _decoded(response.read()), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, _decoded(error.read())
+        return error.code, _decoded(error.read()), error.headers
 
 
 def _decoded(raw: bytes) -> Any:
@@ -374,6 +382,16 @@ class Stack:
             shutil.copy(log, self.folder / f"postgres-{log.name}")
         shutil.rmtree(self.postgres.folder, ignore_errors=True)
         self.redis.stop()
+
+    def configure_oxylabs(self, **changes: Any) -> None:
+        """Change the Oxylabs simulator's settings (latency, faults) while the stack runs."""
+        status, body = http_json("POST", f"{self.oxylabs_url}/_sim/config", changes)
+        assert status == 200, body
+
+    def oxylabs_stats(self) -> dict[str, Any]:
+        status, body = http_json("GET", f"{self.oxylabs_url}/_sim/stats")
+        assert status == 200, body
+        return dict(body)
 
     def log_files(self) -> Iterator[Path]:
         yield from sorted(self.folder.glob("*.log"))

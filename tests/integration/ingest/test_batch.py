@@ -182,7 +182,9 @@ def test_a_refused_batch_needs_a_person_and_is_never_retried(app: Flask) -> None
     (event,) = events_after(shop.id, 0)
     assert event.type == "error"
     assert event.data["product_ids"] == [p.id for p in products]
-    assert db.session.scalar(select(func.count()).select_from(ScrapeJob)) == 0
+    rows = db.session.scalars(select(ScrapeJob)).all()
+    assert {(row.state, row.provider_job_id) for row in rows} == {("abandoned", None)}
+    assert all("HTTP 400" in (row.error or "") for row in rows)
 
 
 def test_bad_credentials_need_a_person(app: Flask, live_sim: LiveSim) -> None:

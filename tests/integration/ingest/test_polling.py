@@ -13,8 +13,8 @@ from sqlalchemy import select
 from app.broker import current_broker
 from app.extensions import db
 from app.ingest.jobs import ingest_tick
-from app.ingest.polling import UNINSTALLED_RECHECK, claim_due, planned_batches
-from app.models import Product, Shop
+from app.ingest.polling import UNINSTALLED_RECHECK, claim_due
+from app.models import Product, ScrapeJob, Shop
 from tests.integration.factories import make_product, make_shop
 from tests.integration.ingest.support import NOW
 
@@ -134,9 +134,19 @@ def test_batches_group_by_marketplace_and_delivery_location(app: Flask) -> None:
     de = due(shop, 2, marketplace="de")
     elsewhere = due(shop, 1, delivery_location="10001")
     db.session.commit()
-    grouped = planned_batches(claim_due(NOW), size=2)
+    claim = claim_due(NOW, batch_size=2)
     ids = lambda products: [p.id for p in products]  # noqa: E731
+    grouped = [batch.product_ids for batch in claim.batches]
     assert grouped == [ids(com[:2]), ids(com[2:]), ids(de), ids(elsewhere)]
+    # Each claim is a row of its batch, without a ticket until the batch is submitted.
+    rows = db.session.scalars(select(ScrapeJob).order_by(ScrapeJob.product_id)).all()
+    assert {(row.product_id, row.batch_key) for row in rows} == {
+        (product_id, batch.key) for batch in claim.batches for product_id in batch.product_ids
+    }
+    assert {(row.state, row.provider_job_id, row.submitted_at) for row in rows} == {
+        ("claimed", None, NOW)
+    }
+    assert len({batch.key for batch in claim.batches}) == 4
 
 
 def test_the_tick_enqueues_one_submit_job_per_batch(app: Flask) -> None:
@@ -146,9 +156,12 @@ def test_the_tick_enqueues_one_submit_job_per_batch(app: Flask) -> None:
     assert ingest_tick(NOW) == 3
     queue = current_broker().queue("ingest")
     (job,) = queue.get_jobs()
-    assert job.id.startswith("ingest-submit-")
-    assert job.args[0] == [p.id for p in products]
+    (key,) = job.args
+    assert job.id == f"ingest-submit-{key}"
+    claimed = db.session.scalars(select(ScrapeJob.product_id).where(ScrapeJob.batch_key == key))
+    assert sorted(claimed) == [p.id for p in products]
     assert ingest_tick(NOW) == 0
+    assert [job.id for job in queue.get_jobs()] == [f"ingest-submit-{key}"]
 
 
 def test_sqlite_claims_with_compare_and_set(
@@ -166,4 +179,6 @@ def test_sqlite_claims_with_compare_and_set(
         assert claim_due(NOW).product_ids == []
         next_polls = db.session.scalars(select(Product.next_poll_at)).all()
         assert all(moment > NOW for moment in next_polls)
+        claimed = db.session.scalars(select(ScrapeJob.product_id).order_by(ScrapeJob.id)).all()
+        assert claimed == [p.id for p in products]
         db.session.remove()

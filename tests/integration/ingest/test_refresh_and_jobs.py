@@ -102,9 +102,13 @@ def test_the_jobs_poll_due_products_end_to_end(sim_app: Flask) -> None:
     db.session.commit()
     now = utcnow()
     assert ingest_tick(now) == 3
-    product_ids = [p.id for p in products]
-    assert submit_batch(product_ids, "test") == 3  # what the worker runs
-    assert db.session.scalar(select(func.count()).select_from(ScrapeJob)) == 3
+    (key,) = set(db.session.scalars(select(ScrapeJob.batch_key)))
+    claimed = db.session.scalars(select(ScrapeJob.product_id).order_by(ScrapeJob.product_id))
+    assert list(claimed) == [p.id for p in products]
+    assert submit_batch(key) == 3  # what the worker runs
+    assert submit_batch(key) == 0  # a second run of the same batch submits nothing
+    states = db.session.scalars(select(ScrapeJob.state)).all()
+    assert states == ["pending"] * 3
     assert collect_tickets() == 3
     assert db.session.scalar(select(func.count()).select_from(Observation)) == 3
     prices = db.session.scalars(select(Product.amazon_price).order_by(Product.id)).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any
 
 import pytest
@@ -100,6 +101,22 @@ def test_batch_submits_one_job_per_query(sim_client: FlaskClient) -> None:
     assert [job["query"] for job in body["queries"]] == asins
     assert len({job["id"] for job in body["queries"]}) == 3
     assert all(job.keys() == real["queries"][0].keys() for job in body["queries"])
+
+
+def test_push_pull_latency_holds_the_answer_not_the_job(sim_client: FlaskClient) -> None:
+    """A batch exists from the moment it was received: a client that gave up waiting for the
+    answer (or died) has still submitted it."""
+    _configure(sim_client, push_pull_latency_seconds=0.3)
+    started = time.monotonic()
+    body = sim_client.post("/v1/queries/batch", json=payload(["B0CYVN8CCQ"]), headers=AUTH)
+    assert time.monotonic() - started >= 0.3
+    assert _stats(sim_client)["jobs_submitted"] == 1
+    (job,) = body.get_json()["queries"]
+    started = time.monotonic()
+    assert sim_client.get(f"/v1/queries/{job['id']}/results", headers=AUTH).status_code == 204
+    assert time.monotonic() - started >= 0.3
+    response = sim_client.post("/_sim/config", json={"push_pull_latency_seconds": -1})
+    assert response.status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,161 @@
+"""Claims outlive the submit job (issue 14): a batch whose submit died with its worker, or was
+lost with Redis's queues, is submitted again; a batch is never submitted twice at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from app.broker import current_broker
+from app.clock import utcnow
+from app.extensions import db
+from app.ingest.batch import RESUBMIT_AFTER, collect_pending, submit_claimed, unsubmitted_batches
+from app.ingest.jobs import collect_tickets, ingest_tick, submit_batch
+from app.ingest.provider import ListingQuery, OxylabsProvider, Ticket
+from app.models import Observation, Product, ScrapeJob
+from tests.integration.factories import make_product, make_shop
+from tests.integration.ingest.support import LiveSim, sim_provider
+
+
+@pytest.fixture
+def sim_app(app: Flask, live_sim: LiveSim, make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    built = make_app(**live_sim.env())
+    with built.app_context():
+        yield built
+        db.session.remove()
+
+
+def due_products(count: int) -> list[Product]:
+    shop = make_shop()
+    products = [make_product(shop, asin=f"B0CLM{n:05d}") for n in range(count)]
+    db.session.commit()
+    return products
+
+
+def claimed_keys() -> set[str]:
+    rows = db.session.scalars(select(ScrapeJob.batch_key).where(ScrapeJob.state == "claimed"))
+    return {key for key in rows if key is not None}
+
+
+def observation_counts() -> dict[int, int]:
+    rows = db.session.execute(
+        select(Observation.product_id, func.count()).group_by(Observation.product_id)
+    ).all()
+    return {product_id: count for product_id, count in rows}
+
+
+def test_a_batch_whose_submit_job_was_lost_is_submitted_again(
+    sim_app: Flask, live_sim: LiveSim
+) -> None:
+    products = due_products(3)
+    now = utcnow()
+    assert ingest_tick(now) == 3
+    queue = current_broker().queue("ingest")
+    (key,) = claimed_keys()
+    queue.empty()  # Redis restarted without its data: the submit job is gone
+    db.session.rollback()
+
+    assert ingest_tick(now + RESUBMIT_AFTER / 2) == 0
+    assert queue.get_jobs() == []  # a claim this young may still be on its way to the queue
+    assert ingest_tick(now + RESUBMIT_AFTER + timedelta(seconds=1)) == 0
+    (job,) = queue.get_jobs()
+    assert job.id == f"ingest-submit-{key}"
+    assert job.args == (key,)
+
+    assert submit_batch(key) == 3
+    assert collect_tickets() == 3
+    assert observation_counts() == {product.id: 1 for product in products}
+    assert live_sim.stats()["jobs_submitted"] == 3
+    assert unsubmitted_batches(now + timedelta(minutes=5), lambda key: False) == []
+
+
+def test_a_batch_whose_submit_job_is_alive_is_left_to_it(sim_app: Flask) -> None:
+    due_products(2)
+    now = utcnow()
+    ingest_tick(now)
+    (key,) = claimed_keys()
+    later = now + RESUBMIT_AFTER + timedelta(seconds=1)
+    assert unsubmitted_batches(later, lambda batch: batch == key) == []
+    assert unsubmitted_batches(later, lambda batch: False) == [key]
+
+
+class DiesMidSubmit:
+    """A provider whose process is killed while the batch is with the provider: the call
+    never returns, and the transaction it ran in is never committed."""
+
+    class Killed(BaseException):
+        pass
+
+    def __init__(self, real: OxylabsProvider) -> None:
+        self.real = real
+
+    def submit(self, queries: Sequence[ListingQuery]) -> list[Ticket]:
+        self.real.submit(queries)  # the provider accepted (and will bill) the batch
+        raise self.Killed
+
+
+def test_a_submit_killed_before_its_commit_leaves_the_claims_for_the_next_run(
+    sim_app: Flask, live_sim: LiveSim
+) -> None:
+    products = due_products(3)
+    now = utcnow()
+    ingest_tick(now)
+    (key,) = claimed_keys()
+    provider = sim_provider(live_sim)
+    with pytest.raises(DiesMidSubmit.Killed):
+        submit_claimed(key, DiesMidSubmit(provider), now)  # type: ignore[arg-type]
+    db.session.rollback()  # the dead process's connection: its transaction is gone
+
+    assert claimed_keys() == {key}
+    later = now + RESUBMIT_AFTER + timedelta(seconds=1)
+    assert unsubmitted_batches(later, lambda batch: False) == [key]
+    assert submit_claimed(key, provider, later) == 3
+    assert collect_pending(provider, later).stored == 3
+    assert observation_counts() == {product.id: 1 for product in products}
+    # The provider took the batch twice (it has no idempotency key): the price of the kill.
+    assert live_sim.stats()["jobs_submitted"] == 6
+
+
+class HeldInSubmit:
+    """A provider that holds the batch until told to answer."""
+
+    def __init__(self, real: OxylabsProvider) -> None:
+        self.real = real
+        self.inside = threading.Event()
+        self.answer = threading.Event()
+
+    def submit(self, queries: Sequence[ListingQuery]) -> list[Ticket]:
+        self.inside.set()
+        assert self.answer.wait(30)
+        return self.real.submit(queries)
+
+
+def test_a_batch_is_never_submitted_twice_at_once(sim_app: Flask, live_sim: LiveSim) -> None:
+    due_products(4)
+    now = utcnow()
+    ingest_tick(now)
+    (key,) = claimed_keys()
+    held = HeldInSubmit(sim_provider(live_sim))
+    submitted: list[int] = []
+
+    def first_run() -> None:
+        with sim_app.app_context():
+            submitted.append(submit_claimed(key, held, now))  # type: ignore[arg-type]
+            db.session.remove()
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    assert held.inside.wait(30)
+    # The resubmission (a retry, or the sweep) while the first run is with the provider.
+    assert submit_claimed(key, sim_provider(live_sim), now) == 0
+    db.session.rollback()
+    held.answer.set()
+    thread.join(timeout=30)
+    assert submitted == [4]
+    assert live_sim.stats()["jobs_submitted"] == 4
+    assert claimed_keys() == set()
