@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Observation, Product, Shop
+from tests.support import session_token
 
 _counter = itertools.count(1)
 
@@ -18,6 +21,27 @@ def make_shop(domain: str | None = None, **fields: Any) -> Shop:
     db.session.add(shop)
     db.session.flush()
     return shop
+
+
+def installed(domain: str, **fields: Any) -> Shop:
+    """An installed shop, committed, whose expiring offline access token is fresh, so the
+    session-token gate calls no one; ``fields`` set any other column."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "installed_at": now,
+        "access_token": "shpat_x",
+        "access_token_expires_at": now + timedelta(days=1),
+        "refresh_token": "shprt_x",
+        "refresh_token_expires_at": now + timedelta(days=30),
+    }
+    shop = make_shop(domain, **{**values, **fields})
+    db.session.commit()
+    return shop
+
+
+def auth(domain: str) -> dict[str, str]:
+    """Headers of an embedded page's request: a session token for ``domain`` made now."""
+    return {"Authorization": f"Bearer {session_token(domain, now=time.time())}"}
 
 
 def make_product(shop: Shop, **fields: Any) -> Product:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import WebhookEvent
-from tests.integration.api.test_products import A, auth, installed
-from tests.integration.factories import make_product
+from tests.integration.api.test_products import A
+from tests.integration.factories import auth, installed, make_product
 from tests.integration.shopify.test_webhooks import (
     fixture_body,
     installed_shop,

@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.api.query import RowIdConverter
-from tests.integration.api.test_products import A, auth, installed
-from tests.integration.factories import make_product
+from tests.integration.api.test_products import A
+from tests.integration.factories import auth, installed, make_product
 from tests.support import session_token
 
 

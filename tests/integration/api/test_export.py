@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from app.api import export
 from app.extensions import db
 from app.models import PriceChange
-from tests.integration.api.test_list_queries import add_changes, installed
-from tests.integration.factories import make_product, make_shop
+from tests.integration.api.test_list_queries import add_changes
+from tests.integration.factories import installed, make_product, make_shop
 from tests.support import session_token
 
 A = "a.myshopify.com"
@@ -31,7 +31,7 @@ def download(client: FlaskClient, path: str) -> list[dict[str, str]]:
 def test_products_export_pages_through_every_product_once(
     client: FlaskClient,
 ) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     rows = [
         make_product(
             shop, title=f"Bottle {n}", amazon_price=Decimal("10.50"), amazon_currency="USD"
@@ -56,7 +56,7 @@ def test_products_export_pages_through_every_product_once(
 
 
 def test_price_change_history_export(client: FlaskClient) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     product = make_product(shop)
     add_changes(product, 4)
     other = make_product(make_shop("b.myshopify.com"))
@@ -74,5 +74,5 @@ def test_price_change_history_export(client: FlaskClient) -> None:
 
 
 def test_an_empty_shop_downloads_the_header_only(client: FlaskClient) -> None:
-    installed(A)
+    installed(A, currency="USD")
     assert download(client, "/api/export/products.csv") == []

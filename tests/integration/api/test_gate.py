@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
 from app.api.auth import RETRY_HEADER, current_session, session_required
-from app.clock import utcnow
-from app.extensions import db
-from tests.integration.factories import make_shop
+from tests.integration.factories import installed
 from tests.support import session_token
 
 
@@ -30,19 +27,6 @@ def gated_app(app: Flask, make_app: Callable[..., Flask]) -> Flask:
     # On the api blueprint's error handling path: register it as the blueprint would.
     fresh.add_url_rule("/api/_test/whoami", "api.whoami", whoami)
     return fresh
-
-
-def installed(domain: str) -> None:
-    """An installed shop whose expiring offline token is fresh: the gate calls no one."""
-    make_shop(
-        domain,
-        installed_at=utcnow(),
-        access_token="shpat_x",
-        access_token_expires_at=utcnow() + timedelta(hours=1),
-        refresh_token="shprt_x",
-        refresh_token_expires_at=utcnow() + timedelta(days=30),
-    )
-    db.session.commit()
 
 
 def call(app: Flask, token: str | None) -> tuple[int, dict[str, object], dict[str, str]]:

@@ -19,29 +19,10 @@ from sqlalchemy import event, text
 from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange, PriceChangeEvent, Product, Shop
-from tests.integration.factories import make_observation, make_product, make_shop
+from tests.integration.factories import auth, installed, make_observation, make_product, make_shop
 from tests.support import session_token
 
 A = "a.myshopify.com"
-
-
-def installed(domain: str) -> Shop:
-    now = utcnow()
-    shop = make_shop(
-        domain,
-        installed_at=now,
-        access_token="shpat_x",
-        access_token_expires_at=now + timedelta(days=1),
-        refresh_token="shprt_x",
-        refresh_token_expires_at=now + timedelta(days=30),
-        currency="USD",
-    )
-    db.session.commit()
-    return shop
-
-
-def auth() -> dict[str, str]:
-    return {"Authorization": f"Bearer {session_token(A, now=time.time())}"}
 
 
 _counter = [0]
@@ -113,7 +94,7 @@ def test_list_and_detail_queries_do_not_grow_with_history_or_other_shops(
     other = make_shop("other.myshopify.com")
     for _ in range(50):
         make_product(other)
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     products = [make_product(shop, title=f"Bottle {n}") for n in range(60)]
     del shop
     for product in products:
@@ -152,7 +133,7 @@ def test_list_and_detail_queries_do_not_grow_with_history_or_other_shops(
 
 
 def test_the_latest_change_query_probes_the_live_index(app: Flask) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     product = make_product(shop)
     add_changes(product, 3)
     db.session.commit()
@@ -174,7 +155,7 @@ def _page_ids(client: FlaskClient, query: str) -> list[int]:
     cursor = None
     while True:
         suffix = f"&cursor={cursor}" if cursor else ""
-        response = client.get(f"/api/products?{query}&limit=3{suffix}", headers=auth())
+        response = client.get(f"/api/products?{query}&limit=3{suffix}", headers=auth(A))
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         ids += [item["id"] for item in body["items"]]
@@ -186,7 +167,7 @@ def _page_ids(client: FlaskClient, query: str) -> list[int]:
 def test_search_filters_and_sorts_page_through_every_row_once(
     app: Flask, client: FlaskClient
 ) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     now = utcnow()
     rows = []
     for n in range(8):
@@ -235,18 +216,18 @@ def test_search_filters_and_sorts_page_through_every_row_once(
 
 
 def test_a_cursor_from_another_sort_is_refused(client: FlaskClient) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     for _ in range(3):
         make_product(shop, last_polled_at=utcnow())
     db.session.commit()
-    cursor = client.get("/api/products?limit=1", headers=auth()).get_json()["next_cursor"]
-    response = client.get(f"/api/products?sort=last_checked&cursor={cursor}", headers=auth())
+    cursor = client.get("/api/products?limit=1", headers=auth(A)).get_json()["next_cursor"]
+    response = client.get(f"/api/products?sort=last_checked&cursor={cursor}", headers=auth(A))
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "invalid_cursor"
 
 
 def test_summary_counts_the_shop_only(client: FlaskClient) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     now = utcnow()
     products = [make_product(shop, last_polled_at=now - timedelta(minutes=n)) for n in range(4)]
     products[3].status = "paused"
@@ -264,7 +245,7 @@ def test_summary_counts_the_shop_only(client: FlaskClient) -> None:
         )
     make_product(make_shop("other.myshopify.com"), status="paused")
     db.session.commit()
-    body = client.get("/api/summary", headers=auth()).get_json()
+    body = client.get("/api/summary", headers=auth(A)).get_json()
     assert body["products"] == 4
     assert body["by_status"]["active"] == 3
     assert body["by_status"]["paused"] == 1
@@ -277,14 +258,14 @@ def test_summary_counts_the_shop_only(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("query", ["x=1", "limit=5"])
 def test_summary_takes_no_parameters(client: FlaskClient, query: str) -> None:
-    installed(A)
-    response = client.get(f"/api/summary?{query}", headers=auth())
+    installed(A, currency="USD")
+    response = client.get(f"/api/summary?{query}", headers=auth(A))
     assert response.status_code == 422
 
 
 def test_a_list_item_is_the_product_as_its_detail_shows_it(client: FlaskClient) -> None:
     """The list serialises rows, the detail a Product: every field the same, pricing too."""
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     now = utcnow()
     plain = make_product(shop, title="Plain")
     busy = make_product(
@@ -306,10 +287,10 @@ def test_a_list_item_is_the_product_as_its_detail_shows_it(client: FlaskClient) 
     held.rule, held.held_reason = {"held_message": "Below your floor"}, "below_floor"
     db.session.commit()
     listed = {
-        item["id"]: item for item in client.get("/api/products", headers=auth()).json["items"]
+        item["id"]: item for item in client.get("/api/products", headers=auth(A)).json["items"]
     }
     for product in (plain, busy):
-        detail = client.get(f"/api/products/{product.id}", headers=auth()).json
+        detail = client.get(f"/api/products/{product.id}", headers=auth(A)).json
         del detail["history"], detail["history_next_cursor"]
         assert listed[product.id] == detail
     assert listed[busy.id]["pricing"]["change"]["state"] == "held"

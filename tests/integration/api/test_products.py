@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,32 +19,12 @@ from sqlalchemy import delete, func, select
 from app.broker import current_broker
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Observation, Product, Shop
-from tests.integration.factories import make_observation, make_product, make_shop
-from tests.support import session_token
+from app.models import Observation, Product
+from tests.integration.factories import auth, installed, make_observation, make_product
 
 A, B = "a.myshopify.com", "b.myshopify.com"
 VARIANT = "gid://shopify/ProductVariant/4411"
 PRODUCT = "gid://shopify/Product/77"
-
-
-def installed(domain: str, **fields: Any) -> Shop:
-    now = utcnow()
-    shop = make_shop(
-        domain,
-        installed_at=now,
-        access_token="shpat_x",
-        access_token_expires_at=now + timedelta(days=1),
-        refresh_token="shprt_x",
-        refresh_token_expires_at=now + timedelta(days=30),
-        **fields,
-    )
-    db.session.commit()
-    return shop
-
-
-def auth(domain: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {session_token(domain, now=time.time())}"}
 
 
 def _variant_answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:

@@ -12,8 +12,7 @@ from flask.testing import FlaskClient
 from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange
-from tests.integration.api.test_list_queries import installed
-from tests.integration.factories import make_observation, make_product, make_shop
+from tests.integration.factories import installed, make_observation, make_product, make_shop
 from tests.support import session_token
 
 A = "a.myshopify.com"
@@ -26,7 +25,7 @@ def get(client: FlaskClient, path: str) -> tuple[int, dict]:  # type: ignore[typ
 
 
 def test_series_carry_the_price_holding_at_the_start_and_every_step(client: FlaskClient) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     product = make_product(shop)
     now = utcnow()
     for hours, price in [(100, "8.00"), (40, "10.00"), (30, "10.00"), (20, "12.50"), (1, "9.99")]:
@@ -57,7 +56,7 @@ def test_series_carry_the_price_holding_at_the_start_and_every_step(client: Flas
 
 
 def test_points_bounds_each_series(client: FlaskClient) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     product = make_product(shop)
     now = utcnow()
     for n in range(120):
@@ -82,7 +81,7 @@ def test_points_bounds_each_series(client: FlaskClient) -> None:
     ],
 )
 def test_bad_series_queries_are_422(client: FlaskClient, query: str, code: str) -> None:
-    shop = installed(A)
+    shop = installed(A, currency="USD")
     product = make_product(shop)
     db.session.commit()
     status, body = get(client, f"/api/products/{product.id}/series?{query}")
@@ -91,7 +90,7 @@ def test_bad_series_queries_are_422(client: FlaskClient, query: str, code: str) 
 
 
 def test_another_shops_product_is_404(client: FlaskClient) -> None:
-    installed(A)
+    installed(A, currency="USD")
     theirs = make_product(make_shop("b.myshopify.com"))
     db.session.commit()
     status, body = get(client, f"/api/products/{theirs.id}/series")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,25 +23,7 @@ from wsproto.events import (
     TextMessage,
 )
 
-from app.clock import utcnow
-from app.extensions import db
-from app.models import Shop
-from tests.integration.factories import make_shop
 from tests.support import session_token
-
-
-def installed(domain: str) -> Shop:
-    now = utcnow()
-    shop = make_shop(
-        domain,
-        installed_at=now,
-        access_token="shpat_x",
-        access_token_expires_at=now + timedelta(days=1),
-        refresh_token="shprt_x",
-        refresh_token_expires_at=now + timedelta(days=30),
-    )
-    db.session.commit()
-    return shop
 
 
 def ws_url(base: str) -> str:

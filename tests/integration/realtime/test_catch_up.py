@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +12,9 @@ from flask.testing import FlaskClient
 from app.broker import current_broker
 from app.realtime.events import publish_event
 from app.realtime.hub import current_hub
-from tests.integration.realtime.peers import installed, open_client, receive_json
-from tests.support import serving, session_token
+from tests.integration.factories import auth, installed
+from tests.integration.realtime.peers import open_client, receive_json
+from tests.support import serving
 
 A, B = "a.myshopify.com", "b.myshopify.com"
 
@@ -23,10 +23,6 @@ A, B = "a.myshopify.com", "b.myshopify.com"
 def base(app: Flask) -> Iterator[str]:
     with serving(app) as url:
         yield url
-
-
-def auth(domain: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {session_token(domain, now=time.time())}"}
 
 
 def catch_up(client: FlaskClient, after: int, **params: Any) -> Any:

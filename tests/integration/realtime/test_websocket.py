@@ -17,11 +17,11 @@ from app.realtime.events import publish_event
 from app.realtime.hub import current_hub
 from app.realtime.protocol import CloseCode
 from app.shopify.lifecycle import mark_uninstalled
+from tests.integration.factories import installed
 from tests.integration.realtime.peers import (
     RawPeer,
     auth_message,
     close_code,
-    installed,
     open_client,
     receive_json,
     ws_url,
