@@ -48,7 +48,7 @@ from app.api.query import (
 )
 from app.clock import utcnow
 from app.database import read
-from app.ingest.budget import budget_of
+from app.ingest.budget import monthly_budget
 from app.ingest.policy import current_usage
 from app.models import PriceChange, Product, Shop
 from app.models.product import AVAILABILITIES, PRODUCT_STATUSES
@@ -146,7 +146,7 @@ def list_products() -> ResponseReturnValue:
             current_usage(
                 shop.shop_usage_month,
                 shop.shop_results_used or 0,
-                budget_of(shop.shop_monthly_budget),
+                monthly_budget(shop.shop_monthly_budget),
                 now,
             )
         ),

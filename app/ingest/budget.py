@@ -16,8 +16,12 @@ from app.ingest.policy import Usage, current_usage
 from app.models import Shop
 
 
-def budget_of(own_budget: int | None) -> int:
-    """A shop's monthly budget: its own (`Shop.oxylabs_monthly_budget`), else the app's."""
+def budget_of(shop: Shop) -> int:
+    return monthly_budget(shop.oxylabs_monthly_budget)
+
+
+def monthly_budget(own_budget: int | None) -> int:
+    """A shop's monthly budget from its own (`Shop.oxylabs_monthly_budget`), else the app's."""
     if own_budget is not None:
         return own_budget
     return current_settings().oxylabs_monthly_budget
@@ -27,7 +31,7 @@ def usage_of(shop: Shop, now: datetime) -> Usage:
     return current_usage(
         shop.oxylabs_usage_month,
         shop.oxylabs_results_used or 0,
-        budget_of(shop.oxylabs_monthly_budget),
+        budget_of(shop),
         now,
     )
 
