@@ -24,9 +24,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.api.query import RowIdConverter
     from app.config import Settings
+    from app.json_provider import OrjsonProvider
 
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=settings.instance_path)
+    app.json = OrjsonProvider(app)
     # Before any route is added: every `<int:...>` is a BIGINT row id.
     app.url_map.converters["int"] = RowIdConverter
     app.config.update(

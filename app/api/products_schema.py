@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
+
+from sqlalchemy import Row
 
 from app.api.picker import PICKED_SCHEMA
 from app.api.pricing_schema import PRICING_SUMMARY_SCHEMA
@@ -201,7 +203,12 @@ def _money(value: Any) -> str | None:
 def products_json(products: Sequence[Product]) -> list[dict[str, Any]]:
     """Product answers with their pricing summary (one query for the whole page)."""
     summaries = pricing_summaries(products)
-    return [{**product_json(p), "pricing": summaries[p.id]} for p in products]
+    return [{**product_json(product_fields(p)), "pricing": summaries[p.id]} for p in products]
+
+
+def product_fields(product: Product) -> dict[str, Any]:
+    """A Product's PRODUCT_COLUMNS by name, as `product_json` reads them."""
+    return {key: getattr(product, key) for key in PRODUCT_KEYS}
 
 
 # What `product_json` and the pricing summary read: a page selects these columns (with
@@ -243,42 +250,49 @@ PRODUCT_COLUMNS: Final = tuple(
 )
 
 
-def product_rows_json(rows: Sequence[Any]) -> list[dict[str, Any]]:
+PRODUCT_KEYS: Final = tuple(column.key for column in PRODUCT_COLUMNS)
+
+
+def product_rows_json(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
     """Product answers from rows holding PRODUCT_COLUMNS and CHANGE_BRIEF_COLUMNS."""
-    return [{**product_json(row), "pricing": summary_of_row(row)} for row in rows]
+    answers = []
+    for row in rows:
+        fields = row._asdict()  # one dict per row: a Row's attribute lookups cost more
+        answers.append({**product_json(fields), "pricing": summary_of_row(fields)})
+    return answers
 
 
-def product_json(product: Any) -> dict[str, Any]:
-    """`product`: a Product, or a row holding PRODUCT_COLUMNS under their names."""
+def product_json(p: Mapping[str, Any]) -> dict[str, Any]:
+    """`p`: PRODUCT_COLUMNS by name (a row's `_mapping`, or `product_fields(product)`)."""
     return {
-        "id": product.id,
-        "asin": product.asin,
-        "marketplace": product.marketplace,
-        "amazon_url": f"https://www.amazon.{product.marketplace}/dp/{product.asin}",
-        "shopify_product_gid": product.shopify_product_gid,
-        "shopify_variant_gid": product.shopify_variant_gid,
-        "shopify_inventory_item_gid": product.shopify_inventory_item_gid,
-        "shopify_variant_title": product.shopify_variant_title,
-        "shopify_sku": product.shopify_sku,
-        "shopify_compare_at_price": _money(product.shopify_compare_at_price),
-        "status": product.status,
-        "status_reason": product.status_reason,
-        "polling_tier": product.polling_tier,
-        "delivery_location": product.delivery_location,
-        "last_polled_at": _iso(product.last_polled_at),
-        "next_poll_at": _iso(product.next_poll_at),
-        "observed_at": _iso(product.observed_at),
-        "amazon_price": _money(product.amazon_price),
-        "amazon_currency": product.amazon_currency,
-        "previous_amazon_price": _money(product.previous_amazon_price),
-        "amazon_price_changed_at": _iso(product.price_changed_at),
-        "availability": product.availability,
-        "delivery_earliest": _iso(product.delivery_earliest),
-        "delivery_latest": _iso(product.delivery_latest),
-        "title": product.title,
-        "image_url": product.image_url,
-        "shopify_price": _money(product.shopify_price),
-        "created_at": _iso(product.created_at),
+        "id": p["id"],
+        "asin": p["asin"],
+        "marketplace": p["marketplace"],
+        "amazon_url": f"https://www.amazon.{p['marketplace']}/dp/{p['asin']}",
+        "shopify_product_gid": p["shopify_product_gid"],
+        "shopify_variant_gid": p["shopify_variant_gid"],
+        "shopify_inventory_item_gid": p["shopify_inventory_item_gid"],
+        "shopify_variant_title": p["shopify_variant_title"],
+        "shopify_sku": p["shopify_sku"],
+        "shopify_compare_at_price": _money(p["shopify_compare_at_price"]),
+        "status": p["status"],
+        "status_reason": p["status_reason"],
+        "polling_tier": p["polling_tier"],
+        "delivery_location": p["delivery_location"],
+        "last_polled_at": _iso(p["last_polled_at"]),
+        "next_poll_at": _iso(p["next_poll_at"]),
+        "observed_at": _iso(p["observed_at"]),
+        "amazon_price": _money(p["amazon_price"]),
+        "amazon_currency": p["amazon_currency"],
+        "previous_amazon_price": _money(p["previous_amazon_price"]),
+        "amazon_price_changed_at": _iso(p["price_changed_at"]),
+        "availability": p["availability"],
+        "delivery_earliest": _iso(p["delivery_earliest"]),
+        "delivery_latest": _iso(p["delivery_latest"]),
+        "title": p["title"],
+        "image_url": p["image_url"],
+        "shopify_price": _money(p["shopify_price"]),
+        "created_at": _iso(p["created_at"]),
     }
 
 

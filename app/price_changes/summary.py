@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, NamedTuple
@@ -90,23 +90,13 @@ def latest_change_id(product_id: Any) -> ColumnElement[Any]:
     return func.coalesce(open_id, _max_id(product_id, LIVE))
 
 
-def summary_of_row(row: Any) -> dict[str, Any]:
-    """Pricing fields from a row holding SUMMARY_PRODUCT_COLUMNS (by their names) and
-    CHANGE_BRIEF_COLUMNS (NULLs when the product has no change)."""
+def summary_of_row(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Pricing fields from a row's SUMMARY_PRODUCT_COLUMNS and CHANGE_BRIEF_COLUMNS by name
+    (the change's are NULL when the product has none)."""
     change = None
-    if row.change_id is not None:
-        change = ChangeBrief(
-            row.change_id,
-            row.change_state,
-            row.change_proposed_price,
-            row.change_compare_at_price,
-            row.change_confirmed_price,
-            row.change_held_reason,
-            row.change_held_message,
-            row.change_error,
-            row.change_updated_at,
-        )
-    return _summary(row, change)
+    if fields["change_id"] is not None:
+        change = ChangeBrief(*(fields[f"change_{name}"] for name in ChangeBrief._fields))
+    return _summary(fields, change)
 
 
 def _latest_changes(product_ids: list[int]) -> dict[int, PriceChange]:
@@ -146,40 +136,39 @@ def pricing_summaries(products: Sequence[Product]) -> dict[int, dict[str, Any]]:
     changes = _latest_changes([product.id for product in products])
     return {
         product.id: _summary(
-            product, None if product.id not in changes else ChangeBrief.of(changes[product.id])
+            {column.key: getattr(product, column.key) for column in SUMMARY_PRODUCT_COLUMNS},
+            None if product.id not in changes else ChangeBrief.of(changes[product.id]),
         )
         for product in products
     }
 
 
-def _summary(product: Any, change: ChangeBrief | None) -> dict[str, Any]:
-    """`product`: a Product, or a row with SUMMARY_PRODUCT_COLUMNS under the same names."""
-    overridden = product.manual_override_at is not None
-    hold = product.price_hold_reason
+def _summary(p: Mapping[str, Any], change: ChangeBrief | None) -> dict[str, Any]:
+    """`p`: SUMMARY_PRODUCT_COLUMNS by name."""
+    overridden = p["manual_override_at"] is not None
+    hold = p["price_hold_reason"]
     return {
         "proposed_price": money(change.proposed_price) if change is not None else None,
-        "shopify_price": money(product.shopify_price),
+        "shopify_price": money(p["shopify_price"]),
         "change_state": change.state if change is not None else None,
         "change": None if change is None else _change_brief(change),
         "manual_override": (
             {
-                "at": product.manual_override_at.isoformat(),
-                "price": money(product.manual_override_price),
+                "at": p["manual_override_at"].isoformat(),
+                "price": money(p["manual_override_price"]),
             }
-            if overridden and product.manual_override_at is not None
+            if overridden and p["manual_override_at"] is not None
             else None
         ),
         "price_hold": (
-            None if hold is None else {"reason": hold, "message": product.price_hold_message}
+            None if hold is None else {"reason": hold, "message": p["price_hold_message"]}
         ),
-        "price_drift_at": product.price_drift_at.isoformat() if product.price_drift_at else None,
+        "price_drift_at": p["price_drift_at"].isoformat() if p["price_drift_at"] else None,
         "markup_override_percent": (
-            None
-            if product.markup_override_percent is None
-            else percent(product.markup_override_percent)
+            None if p["markup_override_percent"] is None else percent(p["markup_override_percent"])
         ),
-        "paused": product.status == "paused",
-        "stock_set_aside": product.inventory_set_aside is not None,
+        "paused": p["status"] == "paused",
+        "stock_set_aside": p["inventory_set_aside"] is not None,
     }
 
 
