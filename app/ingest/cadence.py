@@ -51,7 +51,7 @@ def cadence_json(shop: Shop) -> dict[str, Any]:
     ``oxylabs_monthly_budget_is_default``, whether the shop has none of its own."""
     return {
         "polling_tier": shop.polling_tier,
-        "oxylabs_monthly_budget": budget_of(shop.oxylabs_monthly_budget),
+        "oxylabs_monthly_budget": budget_of(shop),
         "oxylabs_monthly_budget_default": current_settings().oxylabs_monthly_budget,
         "oxylabs_monthly_budget_is_default": shop.oxylabs_monthly_budget is None,
     }
