@@ -25,7 +25,6 @@ from app.extensions import db
 from app.models import Observation, Product
 from app.realtime.events import publish_event
 from bench.realtime import seed
-from bench.realtime.load import closed_loop, open_loop
 from bench.realtime.stack import (
     ROOT,
     Stack,
@@ -35,6 +34,7 @@ from bench.realtime.stack import (
     thread_count,
     worker_cpu_seconds,
 )
+from bench.report import figure
 
 
 def _percentiles(values_ms: list[float]) -> str:
@@ -120,8 +120,49 @@ def _products_url(s: Stack) -> str:
     return f"{s.url}/api/products?limit=50"
 
 
-def _headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {session_token()}"}
+def _http_load(*args: object) -> dict[str, Any]:
+    """bench.realtime.http_load in a process of its own; its JSON result."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.realtime.http_load", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"http_load failed: {done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _offered(s: Stack, rate: float, seconds: float, label: str) -> float:
+    """Open loop at `rate`; prints the latencies; returns p95 in seconds."""
+    cpu = worker_cpu_seconds(s.gunicorn_pid)
+    result = _http_load("open", _products_url(s), rate, seconds)
+    latencies = result["latencies"]
+    per_request = (worker_cpu_seconds(s.gunicorn_pid) - cpu) / max(1, len(latencies)) * 1000
+    print(
+        f"  {label}: offered {rate:.0f}/s, served {len(latencies) / result['wall']:.1f}/s, "
+        f"{len(latencies)} ok / {result['errors']} errors: "
+        + _percentiles([v * 1000 for v in latencies])
+    )
+    print(f"  {label}: worker CPU per request {per_request:.2f} ms")
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else float("inf")
+
+
+def _most(s: Stack, clients: int, seconds: float) -> float:
+    cpu = worker_cpu_seconds(s.gunicorn_pid)
+    result = _http_load("closed", _products_url(s), clients, seconds)
+    served = len(result["latencies"]) / result["wall"]
+    per_request = (worker_cpu_seconds(s.gunicorn_pid) - cpu) / max(1, len(result["latencies"]))
+    print(
+        f"  {clients} closed-loop clients for {seconds:.0f} s: {served:.0f} requests/s, "
+        f"{result['errors']} errors, workers' CPU per request {per_request * 1000:.2f} ms; "
+        + _percentiles([v * 1000 for v in result["latencies"]])
+    )
+    return served
 
 
 def api(sockets: int, rate: float, seconds: float, heavy: bool) -> None:
@@ -150,14 +191,17 @@ def api(sockets: int, rate: float, seconds: float, heavy: bool) -> None:
             f"seeded in {time.monotonic() - started:.0f} s: products {counts[0]}, "
             f"observations {counts[1]}, price changes {counts[2]}"
         )
-        url = _products_url(s)
-        open_loop(url, _headers, 20, 3)  # warm the worker and its pool
-        print(f"/api/products?limit=50 at {rate:.0f}/s offered, open loop, {seconds:.0f} s:")
-        cpu = worker_cpu_seconds(s.gunicorn_pid)
-        alone = open_loop(url, _headers, rate, seconds)
-        per_request = (worker_cpu_seconds(s.gunicorn_pid) - cpu) / max(1, alone.ok) * 1000
-        print("  without sockets:", alone.line())
-        print(f"  worker CPU per request: {per_request:.1f} ms (load-independent)")
+        _http_load("open", _products_url(s), 50, 4)  # warm the worker, its pool, its caches
+        size = "heavy" if heavy else "light"
+        print(f"/api/products?limit=50 ({size} data), one worker, open loop, {seconds:.0f} s:")
+        alone = _offered(s, rate, seconds, "no sockets")
+        figure(
+            f"p95 /api/products at {rate:.0f}/s, {size}",
+            alone,
+            "s",
+            target="< 0.02",
+            met=alone < 0.02,
+        )
         print(
             f"  worker: {thread_count(s.gunicorn_pid)} threads, "
             f"{process_rss_mib(s.gunicorn_pid):.0f} MiB resident"
@@ -169,20 +213,32 @@ def api(sockets: int, rate: float, seconds: float, heavy: bool) -> None:
                 f"  {sockets} sockets open: worker {thread_count(s.gunicorn_pid)} threads, "
                 f"{process_rss_mib(s.gunicorn_pid):.0f} MiB resident"
             )
-            cpu = worker_cpu_seconds(s.gunicorn_pid)
-            held = open_loop(url, _headers, rate, seconds)
-            per_request = (worker_cpu_seconds(s.gunicorn_pid) - cpu) / max(1, held.ok) * 1000
-            print(f"  with {sockets} sockets:", held.line())
-            print(f"  worker CPU per request with the sockets open: {per_request:.1f} ms")
+            held = _offered(s, rate, seconds, f"{sockets} sockets open")
+            figure(
+                f"p95 /api/products at {rate:.0f}/s with {sockets} sockets, {size}",
+                held,
+                "s",
+                target="< 0.02",
+                met=held < 0.02,
+            )
             refused = _one_more_socket(s)
             print(f"  socket {sockets + 1}: {refused}")
             peers.terminate()
             peers.wait()
-        for concurrency in (8, 16):
-            print(
-                f"  most requests/s, {concurrency} closed-loop clients for 10 s: "
-                f"{closed_loop(url, _headers, concurrency, 10):.0f}/s"
-            )
+        print("most requests/s, one worker:")
+        for clients in (4, 16):
+            _most(s, clients, 10)
+        s.restart(2)
+        _http_load("open", _products_url(s), 50, 4)
+        print("most requests/s, two workers (WEB_CONCURRENCY=2, the Procfile's default):")
+        best = max(_most(s, clients, 10) for clients in (8, 32))
+        figure(
+            f"most /api/products requests/s on 2 cores, {size}",
+            best,
+            "1/s",
+            target=">= 300",
+            met=best >= 300,
+        )
 
 
 def _one_more_socket(s: Stack) -> str:

@@ -58,6 +58,16 @@ class Stack:
     env: dict[str, str]
     gunicorn_pid: int
     shop_id: int
+    gunicorn: subprocess.Popen[bytes] | None = None
+
+    def restart(self, workers: int) -> None:
+        """gunicorn again on the same port and data, with `workers` worker processes."""
+        assert self.gunicorn is not None
+        _stop(self.gunicorn)
+        port = int(self.url.rsplit(":", 1)[1])
+        self.gunicorn = _start_gunicorn(self.env, port, workers)
+        self.gunicorn_pid = self.gunicorn.pid
+        _wait_ready(self.url)
 
 
 def _env(database_url: str, redis_url: str, instance: str, **extra: str) -> dict[str, str]:
@@ -89,7 +99,8 @@ def scratch_schema() -> Iterator[str]:
 
 @contextmanager
 def stack(redis_url: str | None = None, **extra: str) -> Iterator[Stack]:
-    """Migrated scratch schema + installed shop + gunicorn (1 worker) on a free port."""
+    """Migrated scratch schema + installed shop + gunicorn (1 worker; `Stack.restart` for
+    more) on a free port."""
     with (
         bench_redis(redis_url) as redis,
         scratch_schema() as database_url,
@@ -101,38 +112,44 @@ def stack(redis_url: str | None = None, **extra: str) -> Iterator[Stack]:
             upgrade()
             shop_id = _install_shop()
             port = free_port()
-            process_env = {
-                **os.environ,
-                **env,
-                "PORT": str(port),
-                "WEB_CONCURRENCY": "1",
-            }
-            gunicorn = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--config",
-                    "gunicorn.conf.py",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "app:create_app()",
-                ],
-                cwd=ROOT,
-                env=process_env,
-                stdout=subprocess.DEVNULL,
-                stderr=open(os.environ.get("BENCH_GUNICORN_LOG", os.devnull), "w"),  # noqa: SIM115
-            )
+            gunicorn = _start_gunicorn(env, port, 1)
             url = f"http://127.0.0.1:{port}"
+            running = Stack(app, url, env, gunicorn.pid, shop_id, gunicorn)
             try:
                 _wait_ready(url)
-                yield Stack(app, url, env, gunicorn.pid, shop_id)
+                yield running
             finally:
-                gunicorn.terminate()
-                gunicorn.wait(timeout=60)
+                if running.gunicorn is not None:
+                    _stop(running.gunicorn)
                 app.extensions["pricebridge.realtime_hub"].shutdown()
                 db.session.remove()
                 db.engine.dispose()
+
+
+def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    """gunicorn as the Procfile starts it (gunicorn.conf.py), `workers` worker processes."""
+    process_env = {**os.environ, **env, "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=process_env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(os.environ.get("BENCH_GUNICORN_LOG", os.devnull), "a"),
+    )
+
+
+def _stop(gunicorn: subprocess.Popen[bytes]) -> None:
+    gunicorn.terminate()
+    gunicorn.wait(timeout=60)
 
 
 def _install_shop() -> int:
