@@ -24,6 +24,8 @@ from typing import Any, Final, ParamSpec, TypeVar
 from flask import current_app, g, request
 
 from app.api.errors import ApiError
+from app.api.openapi import documented_query
+from app.api.query import query_args
 from app.extensions import current_settings
 from app.models import Shop
 from app.observability.logging import bind
@@ -195,9 +197,16 @@ def bearer_token() -> str:
 
 
 def session_required(view: Callable[P, R]) -> Callable[P, R]:
+    """The gate: a valid session token (401 otherwise), then only the query parameters the
+    route's OpenAPI operation documents (422 `unknown_parameters` otherwise), so that no
+    route silently ignores a parameter the document does not have."""
+
     @functools.wraps(view)
     def gated(*args: P.args, **kwargs: P.kwargs) -> R:
         g.pricebridge_session = authenticate(bearer_token())
+        documented = documented_query(gated)
+        if documented is not None:
+            query_args(documented)
         return view(*args, **kwargs)
 
     return gated

@@ -47,9 +47,13 @@ EVENTS_SCHEMA: dict[str, Any] = {
             "in": "query",
             "required": True,
             "description": "the last seq the client holds (0: from the start)",
-            "schema": {"type": "integer", "minimum": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX},
         },
-        query_parameter("limit", f"1..{PAGE}, default {PAGE}", {"type": "integer"}),
+        query_parameter(
+            "limit",
+            f"1..{PAGE}, default {PAGE}",
+            {"type": "integer", "minimum": 1, "maximum": PAGE},
+        ),
     ],
     responses={200: EVENTS_SCHEMA, 410: ERROR_SCHEMA, 422: ERROR_SCHEMA},
 )

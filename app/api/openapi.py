@@ -67,6 +67,14 @@ def operation(
     return decorate
 
 
+def documented_query(view: Callable[..., Any]) -> set[str] | None:
+    """The query parameters `view`'s operation documents, or None if it has no operation."""
+    spec = getattr(view, OPERATION_ATTRIBUTE, None)
+    if spec is None:
+        return None
+    return {p["name"] for p in spec["parameters"] if p.get("in") == "query"}
+
+
 def openapi_path(rule: str) -> str:
     return _CONVERTER.sub(r"{\1}", rule)
 

@@ -91,6 +91,45 @@ def whole_number(name: str, raw: str, low: int, high: int) -> int:
     return int(raw)
 
 
+def _timestamp_pattern() -> str:
+    """RFC 3339 date-times that `datetime.fromisoformat` reads, years 1970..9999, as one regular
+    expression a JSON Schema can carry: real calendar days only (30 April, 29 February in leap
+    years), hours 00-23, no leap second, a fraction of 1 to 6 digits, `Z` or an offset."""
+    year = r"(?:19[7-9][0-9]|[2-9][0-9]{3})"
+    # Leap years from 1972: multiples of 4 that are not centuries, and centuries of 400.
+    leap = (
+        r"(?:19(?:7[26]|8[048]|9[26])|[2-9][0-9](?:0[48]|[2468][048]|[13579][26])"
+        r"|(?:[2468][048]|[3579][26])00)"
+    )
+    day = (
+        r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+        r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+        r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    )
+    time = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
+    offset = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+    return rf"^(?:{year}-{day}|{leap}-02-29){time}{offset}$"
+
+
+#: The `pattern` of every time in a query string; `timestamp` reads exactly these.
+TIMESTAMP_PATTERN: Final = _timestamp_pattern()
+_TIMESTAMP: Final = re.compile(TIMESTAMP_PATTERN)
+
+
+def timestamp(name: str, raw: str) -> datetime:
+    """`raw` as an aware datetime: what `TIMESTAMP_PATTERN` matches (as JSON Schema validators
+    written in Python match it, `re.search`), else 422 `invalid_{name}`."""
+    if _TIMESTAMP.search(raw) is None:
+        raise ApiError(
+            422,
+            f"invalid_{name}",
+            f"{name} is an RFC 3339 time from 1970 with Z or an offset, "
+            "such as 2026-11-29T12:00:00Z.",
+        )
+    # `$` also matches before one final newline; the time itself is what precedes it.
+    return datetime.fromisoformat(raw.removesuffix("\n"))
+
+
 def page_limit(raw: str | None, default: int) -> int:
     return default if raw is None else whole_number("limit", raw, 1, MAX_LIMIT)
 

@@ -13,7 +13,7 @@ from app.api.auth import current_session, session_required
 from app.api.blueprint import bp
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
-from app.api.query import query_args, query_parameter, whole_number
+from app.api.query import TIMESTAMP_PATTERN, query_args, query_parameter, timestamp, whole_number
 from app.clock import utcnow
 from app.extensions import db
 from app.history.downsample import Point, Series, downsample
@@ -29,7 +29,12 @@ _SERIES = {
     "properties": {
         "points": {
             "type": "array",
-            "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "string"}]},
+            "items": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"type": "string"},
+            },
             "description": "[ISO 8601 time, decimal price]; each price holds until the next",
         },
         "complete": {"type": "boolean", "description": "every price change is among the points"},
@@ -55,9 +60,22 @@ SERIES_SCHEMA: dict[str, Any] = {
     summary="Price series for a chart: Amazon, PriceBridge's proposal and Shopify's price",
     tags=["products"],
     parameters=[
-        query_parameter("from", "ISO 8601 with offset; default to - 30 days", {"type": "string"}),
-        query_parameter("to", "ISO 8601 with offset; default now", {"type": "string"}),
-        query_parameter("points", f"2..{MAX_POINTS} per series, default 200", {"type": "integer"}),
+        query_parameter(
+            "from",
+            f"RFC 3339 time; default to - 30 days; at most {MAX_SPAN.days} days before to "
+            "(an earlier one is moved there: the answer's from says where the window began)",
+            {"type": "string", "pattern": TIMESTAMP_PATTERN},
+        ),
+        query_parameter(
+            "to",
+            "RFC 3339 time; default now; a to before from is an empty window",
+            {"type": "string", "pattern": TIMESTAMP_PATTERN},
+        ),
+        query_parameter(
+            "points",
+            f"2..{MAX_POINTS} per series, default 200",
+            {"type": "integer", "minimum": 2, "maximum": MAX_POINTS},
+        ),
     ],
     responses={200: SERIES_SCHEMA, 401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 422: ERROR_SCHEMA},
 )
@@ -65,12 +83,11 @@ SERIES_SCHEMA: dict[str, Any] = {
 def product_series(product_id: int) -> ResponseReturnValue:
     args = query_args({"from", "to", "points"})
     points = whole_number("points", args["points"], 2, MAX_POINTS) if "points" in args else 200
-    end = _moment(args, "to") or utcnow()
-    start = _moment(args, "from") or end - DEFAULT_SPAN
-    if not start < end or end - start > MAX_SPAN:
-        raise ApiError(
-            422, "invalid_range", f"from must be before to, at most {MAX_SPAN.days} days apart."
-        )
+    end = timestamp("to", args["to"]) if "to" in args else utcnow()
+    start = timestamp("from", args["from"]) if "from" in args else end - DEFAULT_SPAN
+    # The window is bounded by moving its start, not by refusing it: the answer says which
+    # window it covers. A window that ends before it starts holds nothing.
+    start = max(start, end - MAX_SPAN)
     product = shop_product(current_session().shop.id, product_id)
     if product is None:
         raise ApiError(404, "product_not_found", f"No linked product {product_id} in this shop.")
@@ -112,22 +129,11 @@ def product_series(product_id: int) -> ResponseReturnValue:
     )
 
 
-def _moment(args: dict[str, str], name: str) -> datetime | None:
-    if name not in args:
-        return None
-    try:
-        moment = datetime.fromisoformat(args[name])
-        if moment.tzinfo is None:
-            raise ValueError("no offset")
-        return moment
-    except (ValueError, OverflowError):
-        raise ApiError(
-            422, f"invalid_{name}", f"{name} is an ISO 8601 time with a UTC offset."
-        ) from None
-
-
 def _series(statement: Select[Any], at: Any, start: datetime, end: datetime) -> list[Point]:
-    """The rows in [start, end], plus the last one before start (the price holding then)."""
+    """The rows in [start, end], plus the last one before start (the price holding then);
+    nothing when the window ends before it starts."""
+    if start > end:
+        return []
     before = db.session.execute(statement.where(at < start).order_by(at.desc()).limit(1)).all()
     inside = db.session.execute(statement.where(at >= start, at <= end).order_by(at)).all()
     rows = [(max(moment, start), price) for moment, price in before]

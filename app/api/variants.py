@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
@@ -12,12 +12,19 @@ from app.api.auth import current_session, session_required
 from app.api.blueprint import bp
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
-from app.api.query import query_args, query_parameter, whole_number
+from app.api.query import (
+    decode_cursor,
+    encode_cursor,
+    query_args,
+    query_parameter,
+    whole_number,
+)
 from app.extensions import db
 from app.models import Product
 from app.shopify.graphql.errors import (
     ShopifyAuthError,
     ShopifyError,
+    ShopifyQueryError,
     ShopifyThrottled,
     ShopifyUnavailable,
 )
@@ -31,6 +38,8 @@ from app.shopify.graphql.variant_search import (
 
 # An interactive search gives up sooner than a background job would.
 SEARCH_ATTEMPTS = 3
+MAX_CURSOR: Final = 1000
+_CURSOR_KIND: Final = "variants"
 _TEXT = {"type": ["string", "null"]}
 FOUND_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -59,10 +68,20 @@ FOUND_SCHEMA: dict[str, Any] = {
     tags=["products"],
     parameters=[
         query_parameter(
-            "query", f"free text, up to {MAX_QUERY_LENGTH} characters", {"type": "string"}
+            "query",
+            f"free text, up to {MAX_QUERY_LENGTH} characters",
+            {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": "^[^\\x00]*$"},
         ),
-        query_parameter("limit", f"1..{MAX_PAGE}, default 20", {"type": "integer"}),
-        query_parameter("cursor", "opaque, from next_cursor", {"type": "string"}),
+        query_parameter(
+            "limit",
+            f"1..{MAX_PAGE}, default 20",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+        ),
+        query_parameter(
+            "cursor",
+            "opaque: next_cursor of the same search",
+            {"type": "string", "minLength": 1, "maxLength": MAX_CURSOR},
+        ),
     ],
     responses={
         200: {
@@ -88,20 +107,39 @@ def search_shop_variants() -> ResponseReturnValue:
             422, "invalid_query", f"query is text of at most {MAX_QUERY_LENGTH} characters."
         )
     limit = whole_number("limit", args["limit"], 1, MAX_PAGE) if "limit" in args else 20
-    cursor = args.get("cursor")
-    if cursor is not None and (not cursor or len(cursor) > 500 or not cursor.isprintable()):
-        raise ApiError(422, "invalid_cursor", "The cursor is not one this API gave out.")
+    after = _shopify_cursor(args["cursor"], text) if "cursor" in args else None
     shop = current_session().shop
     client = admin_client(shop)
     client.max_attempts = SEARCH_ATTEMPTS
     try:
-        page = search_variants(client, text, first=limit, after=cursor)
+        page = search_variants(client, text, first=limit, after=after)
     except ShopifyError as error:
-        raise _shopify_error(error) from None
+        raise _shopify_error(error, after) from None
     linked = _linked(shop.id, [found.variant_gid for found in page.variants])
     return jsonify(
         items=[_found_json(found, linked.get(found.variant_gid)) for found in page.variants],
-        next_cursor=page.next_cursor,
+        next_cursor=None if page.next_cursor is None else _cursor(text, page.next_cursor),
+    )
+
+
+def _cursor(text: str, shopify_cursor: str) -> str:
+    """Our cursor wraps Shopify's with the search it pages, so a cursor that is not ours, or
+    belongs to another search, is refused here (422) instead of reaching Shopify."""
+    return encode_cursor([_CURSOR_KIND, text, shopify_cursor])
+
+
+def _shopify_cursor(raw: str, text: str) -> str:
+    if not raw or len(raw) > MAX_CURSOR:
+        raise _invalid_cursor()
+    kind, searched, shopify_cursor = decode_cursor(raw, (str, str, str))
+    if kind != _CURSOR_KIND or searched != text or not shopify_cursor:
+        raise _invalid_cursor()
+    return str(shopify_cursor)
+
+
+def _invalid_cursor() -> ApiError:
+    return ApiError(
+        422, "invalid_cursor", "The cursor is not one this search gave out; search again."
     )
 
 
@@ -131,7 +169,7 @@ def _found_json(found: FoundVariant, linked: int | None) -> dict[str, Any]:
     }
 
 
-def _shopify_error(error: ShopifyError) -> ApiError:
+def _shopify_error(error: ShopifyError, after: str | None) -> ApiError:
     if isinstance(error, ShopifyAuthError):
         return ApiError(409, "shopify_access_lost", str(error))
     if isinstance(error, ShopifyThrottled | ShopifyUnavailable):
@@ -141,5 +179,9 @@ def _shopify_error(error: ShopifyError) -> ApiError:
             "Shopify is busy or unreachable; try the search again shortly.",
             headers={"Retry-After": "5"},
         )
-    # A cursor Shopify does not recognise comes back as a query error too.
+    # A cursor Shopify does not recognise (one of ours, forged inside) is a query error that
+    # names it: "Invalid cursor for current pagination sort."
+    names_cursor = "cursor" in str(error).lower()
+    if after is not None and isinstance(error, ShopifyQueryError) and names_cursor:
+        return _invalid_cursor()
     return ApiError(502, "shopify_query_failed", str(error))

@@ -208,6 +208,10 @@ def test_search_filters_and_sorts_page_through_every_row_once(
     assert sorted(_page_ids(client, "q=-g")) == [ids[n] for n in range(8) if n % 2 == 0]
     assert _page_ids(client, "q=BTL%5F") == ids
     assert _page_ids(client, "q=BTL%5F3%5FS") == []  # _ is text, not a one-character wildcard
+    # Whitespace of any kind is collapsed; characters that are not controls are searched as
+    # typed (a zero-width space, which str.isprintable() refused, finds nothing here).
+    assert sorted(_page_ids(client, "q=%C2%A0steel%E2%80%83")) == sorted(steel)
+    assert _page_ids(client, "q=st%E2%80%8Beel") == []
     assert _page_ids(client, "filter=needs_approval") == [ids[1]]
     assert _page_ids(client, "filter=failed") == [ids[2]]
     assert sorted(_page_ids(client, "filter=held")) == [ids[4], ids[6]]

@@ -211,6 +211,11 @@ def test_the_list_pages_by_cursor_and_filters(client: FlaskClient) -> None:
         ("sort=price", "invalid_sort"),
         ("filter=cheap", "invalid_filter"),
         ("q=", "invalid_q"),
+        ("q=%20%09%20", "invalid_q"),
+        ("q=a%00b", "invalid_q"),
+        ("q=a%09b", "invalid_q"),  # a tab: no control characters, as the document says
+        ("q=" + "a" * 101, "invalid_q"),
+        ("q=" + "%20" * 100 + "a", "invalid_q"),  # 101 characters before collapsing
         ("order=id", "unknown_parameters"),
     ],
 )

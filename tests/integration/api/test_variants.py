@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from app.api.query import encode_cursor
 from app.extensions import db
 from tests.integration.conftest import LiveShopify, linked_shop
 from tests.support import session_token
@@ -95,13 +96,31 @@ def test_bad_searches_are_422(
     assert response.get_json()["error"]["code"] == code
 
 
-def test_a_cursor_shopify_does_not_know_is_a_clear_error(
-    pricing_app: Flask, shopify: LiveShopify
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "bm90LWEtY3Vyc29y",  # base64 of "not-a-cursor": not one of ours
+        encode_cursor(["variants", "", "bm90LWEtY3Vyc29y"]),  # ours, Shopify's inside forged
+        encode_cursor(["variants", "mug", "eyJsYXN0X2lkIjoxfQ"]),  # another search's
+        encode_cursor(["products", "", "eyJsYXN0X2lkIjoxfQ"]),
+    ],
+)
+def test_a_cursor_not_given_out_by_this_search_is_422(
+    pricing_app: Flask, shopify: LiveShopify, cursor: str
 ) -> None:
     shop, _ = linked_shop(shopify, products=1)
-    response = get(pricing_app, shop.domain, cursor="bm90LWEtY3Vyc29y")
-    assert response.status_code in (422, 502)
-    assert response.get_json()["error"]["code"]
+    response = get(pricing_app, shop.domain, cursor=cursor)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_cursor_pages_only_its_own_search(pricing_app: Flask, shopify: LiveShopify) -> None:
+    shop, _ = linked_shop(shopify, products=3, variants=1)
+    first = get(pricing_app, shop.domain, limit=1).get_json()
+    assert first["next_cursor"]
+    other = get(pricing_app, shop.domain, limit=1, query="x", cursor=first["next_cursor"])
+    assert other.status_code == 422
+    assert other.get_json()["error"]["code"] == "invalid_cursor"
 
 
 def test_shopify_refusing_the_token_is_a_409_asking_to_reconnect(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from app.api.errors import ApiError
-from app.api.picker import picked_variant, with_picked
+from app.api.picker import PICKED_SCHEMA, picked_variant, with_picked
 
 P, V = "gid://shopify/Product/77", "gid://shopify/ProductVariant/4411"
+SCHEMA = Draft202012Validator(PICKED_SCHEMA)
 
 
 @pytest.mark.parametrize(
@@ -23,6 +25,7 @@ P, V = "gid://shopify/Product/77", "gid://shopify/ProductVariant/4411"
 )
 def test_product_and_variant_selections(picked: Any) -> None:
     assert picked_variant(picked) == (P, V)
+    assert SCHEMA.is_valid(picked)  # the OpenAPI document allows what the server reads
 
 
 @pytest.mark.parametrize(
@@ -39,6 +42,12 @@ def test_product_and_variant_selections(picked: Any) -> None:
         [{"id": V, "product": {"id": "gid://shopify/Product/" + "9" * 200}}],
         "gid://shopify/ProductVariant/1",
         [None],
+        # A `product` that is not an object is not read past to `productId`.
+        {"id": V, "product": "x", "productId": P},
+        # `variants` present, even null, makes it a product selection.
+        {"id": V, "variants": None, "product": {"id": P}},
+        {"id": V, "product": {"id": "gid://shopify/Product/" + "9" * 20}},  # past BIGINT
+        {"id": "gid://shopify/ProductVariant/0441", "productId": P},  # a leading zero
     ],
 )
 def test_selections_that_are_not_one_variant_are_refused(picked: Any) -> None:
@@ -46,6 +55,7 @@ def test_selections_that_are_not_one_variant_are_refused(picked: Any) -> None:
         picked_variant(picked)
     assert refused.value.status == 422
     assert refused.value.code == "invalid_picker_selection"
+    assert not SCHEMA.is_valid(picked)  # and the OpenAPI document refuses it too
 
 
 def test_with_picked_replaces_the_selection_by_the_two_gids() -> None:
