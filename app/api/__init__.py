@@ -14,6 +14,7 @@ from app.api import (  # noqa: F401
     export,
     meta,
     price_changes,
+    product_imports,
     product_list,
     products,
     push,

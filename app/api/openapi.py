@@ -104,7 +104,8 @@ def _operation_object(spec: Mapping[str, Any], rule: str) -> dict[str, Any]:
         responses[str(status)] = entry
     if not spec["public"]:
         responses.setdefault("401", _error("Missing or invalid session token"))
-    if spec["request"] is not None:
+    request_media = (spec["request"] or {}).get("x-media-type", "application/json")
+    if spec["request"] is not None and request_media == "application/json":
         # app.api.body.json_body: every JSON route answers these before it reads a field.
         responses.setdefault("400", _error("The body is not a JSON object (invalid_json)"))
         responses.setdefault("415", _error("The body is not sent as application/json"))
@@ -117,10 +118,9 @@ def _operation_object(spec: Mapping[str, Any], rule: str) -> dict[str, Any]:
         "responses": responses,
     }
     if spec["request"] is not None:
-        result["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": spec["request"]}},
-        }
+        # A request may name another media type (a file upload): {"x-media-type": ...}.
+        body = {key: value for key, value in spec["request"].items() if key != "x-media-type"}
+        result["requestBody"] = {"required": True, "content": {request_media: {"schema": body}}}
     if not spec["public"]:
         result["security"] = [{"sessionToken": []}]
     return result

@@ -172,23 +172,9 @@ def link_product(shop: Shop, request: LinkRequest, now: datetime) -> Product:
     409 if the variant is already linked. Nothing is stored when Shopify says no."""
     variant = read_variant(shop, request)
     product = Product(
-        shop_id=shop.id,
-        asin=request.listing.asin,
-        marketplace=request.listing.marketplace,
+        **link_values(shop.id, variant, request.listing, now),
         delivery_location=request.delivery_location,
-        shopify_product_gid=variant.product_gid,
-        shopify_variant_gid=variant.variant_gid,
-        shopify_inventory_item_gid=variant.inventory_item_gid,
-        shopify_variant_title=variant.title,
-        shopify_sku=variant.sku,
-        shopify_price=variant.price,
-        # Shopify's own time of that price (to the second, as its webhooks give it), so a
-        # products/update of an edit made in the same second is not taken for a late one.
-        shopify_price_at=min(variant.updated_at or now, now),
-        shopify_compare_at_price=variant.compare_at_price,
         polling_tier=request.polling_tier or shop.polling_tier,
-        status="active",
-        next_poll_at=now,
     )
     db.session.add(product)
     try:
@@ -201,6 +187,29 @@ def link_product(shop: Shop, request: LinkRequest, now: datetime) -> Product:
             f"{request.variant_gid} is already linked to an Amazon listing; unlink it first.",
         ) from None
     return product
+
+
+def link_values(
+    shop_id: int, variant: LinkedVariant, listing: Listing, now: datetime
+) -> dict[str, Any]:
+    """A new link's columns from what Shopify holds for the variant: active, due to poll now."""
+    return {
+        "shop_id": shop_id,
+        "asin": listing.asin,
+        "marketplace": listing.marketplace,
+        "shopify_product_gid": variant.product_gid,
+        "shopify_variant_gid": variant.variant_gid,
+        "shopify_inventory_item_gid": variant.inventory_item_gid,
+        "shopify_variant_title": variant.title,
+        "shopify_sku": variant.sku,
+        "shopify_price": variant.price,
+        # Shopify's own time of that price (to the second, as its webhooks give it), so a
+        # products/update of an edit made in the same second is not taken for a late one.
+        "shopify_price_at": min(variant.updated_at or now, now),
+        "shopify_compare_at_price": variant.compare_at_price,
+        "status": "active",
+        "next_poll_at": now,
+    }
 
 
 def shop_product(shop_id: int, product_id: int) -> Product | None:

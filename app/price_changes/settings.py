@@ -131,6 +131,12 @@ def _decimal(field: str, value: object, model: type[Shop | Product] = Shop) -> D
     return exact
 
 
+def markup_override(value: object) -> Decimal:
+    """A product's markup override as typed (a CSV cell, a JSON value), checked exactly as
+    PATCH /api/products/{id} checks it; InvalidSetting says what is wrong."""
+    return _decimal("markup_override_percent", value, Product)
+
+
 def _check_storable(field: str, amount: Decimal, column: Any, typed: str) -> None:
     """NUMERIC(precision, scale) holds at most precision - scale whole digits and `scale`
     decimals; 1e-999999 has neither an exact nor a PostgreSQL-readable form there."""

@@ -23,6 +23,7 @@ PURE_CORE = (
     "app.pricing",
     "app.ingest.normalize",
     "app.ingest.asin",
+    "app.ingest.link_csv",
     "app.ingest.policy",
     "app.price_changes.state",
     "app.price_changes.idempotency",

@@ -19,6 +19,8 @@ COST_HINTS = {
     "ShopDetails": 1,
     "VariantSearch": 30,
     "LinkedVariant": 3,
+    "VariantsByIds": 3,
+    "VariantsBySku": 35,
 }
 
 

@@ -121,13 +121,20 @@ def read_linked_variant(client: AdminClient, variant_gid: str) -> LinkedVariant 
     """The variant, or None when the shop has no such variant (deleted, or never there)."""
     answer = client.execute(document("LinkedVariant"), {"id": variant_gid})
     node = answer.data.get("productVariant")
-    if not isinstance(node, dict):
-        return None
+    return linked_variant(node) if isinstance(node, dict) else None
+
+
+def linked_variant(node: dict[str, Any]) -> LinkedVariant:
+    """A ``ProductVariant`` node with the fields of ``LinkedVariant.graphql`` (ShopifyQueryError
+    when Shopify answered one without its ids or price)."""
+    variant_gid, product = node.get("id"), node.get("product")
+    if not isinstance(variant_gid, str) or not isinstance(product, dict):
+        raise ShopifyQueryError("?", f"a variant without its ids: {node!r:.200}")
     where = f"variant {variant_gid}"
     compare_at = node.get("compareAtPrice")
     return LinkedVariant(
-        variant_gid=str(node["id"]),
-        product_gid=str((node.get("product") or {})["id"]),
+        variant_gid=variant_gid,
+        product_gid=str(product["id"]),
         inventory_item_gid=(node.get("inventoryItem") or {}).get("id"),
         title=str(node.get("title") or ""),
         sku=node.get("sku") or None,

@@ -95,40 +95,70 @@ def connection(
 
 
 Term = tuple[str | None, str, str]  # field (None: free text), comparator, value
+Search = list[list[Term]]  # alternatives (joined by OR), each a conjunction of terms
 _COMPARATOR = re.compile(r"^(>=|<=|>|<)?(.*)$")
 # A quoted phrase (backslash escapes inside), or a run of non-space characters that may hold
 # a quoted value (title:"a b").
 _TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|(?:[^\s"]+(?:"(?:\\.|[^"\\])*")?)+')
 
 
-def parse_search(query: str | None) -> list[Term]:
+def parse_search(query: str | None) -> Search:
     """Shopify search syntax, the subset the simulator serves: `field:value` terms joined
-    by AND (or whitespace), comparators on dates and numbers, free text on the title."""
+    by AND (or whitespace) or by OR, comparators on dates and numbers, free text on the title.
+
+    shopify.dev "Shopify API search syntax": `Query = Term { [ whitespace Connective ]
+    whitespace Term }`, `Connective = "AND" | "OR"`, AND implied between two terms. The grammar
+    gives OR and AND no precedence over each other, so a query that mixes them without
+    parentheses (and parentheses themselves) is refused rather than guessed at.
+    """
     if not query:
-        return []
-    terms: list[Term] = []
+        return [[]]
+    alternatives: Search = [[]]
+    connectives: set[str] = set()
+    expecting_term = True
     for raw in _TOKEN.findall(query):
-        if raw.startswith('"'):
-            # A quoted phrase is free text, whatever it holds (operators, colons, quotes).
-            phrase = re.sub(r"\\(.)", r"\1", raw[1:-1])
-            terms.append((None, "=", phrase.lower()))
+        if raw in ("AND", "OR"):
+            if expecting_term:
+                raise _unsupported(f"search connective {raw} without a term before it")
+            connectives.add(raw)
+            if raw == "OR":
+                alternatives.append([])
+            expecting_term = True
             continue
+        if not expecting_term:
+            connectives.add("AND")  # implied between two terms
+        alternatives[-1].append(_term(raw))
+        expecting_term = False
+    if expecting_term and len(alternatives) > 1:
+        raise _unsupported("search connective OR without a term after it")
+    if connectives == {"AND", "OR"}:
+        raise _unsupported("search queries mixing AND and OR")
+    return alternatives
+
+
+def _unsupported(what: str) -> TopLevelError:
+    return TopLevelError(
+        f"{what} is not supported by the simulator", "NOT_IMPLEMENTED_BY_SIMULATOR"
+    )
+
+
+def _term(raw: str) -> Term:
+    if raw.startswith('"'):
+        # A quoted phrase is free text, whatever it holds (operators, colons, quotes).
+        phrase = re.sub(r"\\(.)", r"\1", raw[1:-1])
+        return (None, "=", phrase.lower())
+    if raw == "NOT" or raw.startswith(("-", "(")) or raw.endswith(")"):
+        raise _unsupported(f"search operator or grouping {raw!r}")
+    try:
         token = shlex.split(raw)[0] if raw.strip("'\"") else raw
-        if token == "AND":
-            continue
-        if token in ("OR", "NOT") or token.startswith("-"):
-            raise TopLevelError(
-                f"search operator {token!r} is not supported by the simulator",
-                "NOT_IMPLEMENTED_BY_SIMULATOR",
-            )
-        field, sep, rest = token.partition(":")
-        if not sep:
-            terms.append((None, "=", token.lower()))
-            continue
-        match = _COMPARATOR.match(rest)
-        assert match is not None
-        terms.append((field, match[1] or "=", match[2].strip("'\"")))
-    return terms
+    except ValueError:  # an apostrophe in an unquoted value (O'Neil) is part of the value
+        token = raw
+    field, sep, rest = token.partition(":")
+    if not sep:
+        return (None, "=", token.lower())
+    match = _COMPARATOR.match(rest)
+    assert match is not None
+    return (field, match[1] or "=", match[2].strip("'\""))
 
 
 def term_matches(actual: Any, comparator: str, wanted: str) -> bool:

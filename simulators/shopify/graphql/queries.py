@@ -7,6 +7,7 @@ from typing import Any
 
 from simulators.shopify.graphql.errors import TopLevelError
 from simulators.shopify.graphql.paging import (
+    Search,
     Term,
     check_gid,
     connection,
@@ -70,8 +71,13 @@ def _variant_text(state: ShopState, variant: Variant) -> str:
     return " ".join([variant.title, product.title, variant.sku or ""])
 
 
-def _matches(terms: list[Term], lookup: Callable[[str], Any], title: str) -> bool:
-    """`title` is what free text searches: for variants, Shopify's default fields together."""
+def _matches(search: Search, lookup: Callable[[str], Any], title: str) -> bool:
+    """Whether any alternative of `search` matches; `title` is what free text searches (for
+    variants, Shopify's default fields together)."""
+    return any(_all_match(terms, lookup, title) for terms in search)
+
+
+def _all_match(terms: list[Term], lookup: Callable[[str], Any], title: str) -> bool:
     for field, comparator, wanted in terms:
         if field is None:
             if wanted not in title.lower():

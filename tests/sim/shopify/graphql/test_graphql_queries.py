@@ -106,3 +106,36 @@ def test_inventory_levels_report_available_and_on_hand(
         available, on_hand = level["quantities"]
         assert available["name"] == "available"
         assert available["quantity"] == on_hand["quantity"]
+
+
+def test_product_variants_by_skus_joined_with_or(harness: Harness) -> None:
+    """`sku:A OR sku:B` (shopify.dev, "Shopify API search syntax": connectives), quoted values
+    with backslash escapes; SKUs match whatever their case."""
+    query = 'sku:"PRODUCT-00002-3" OR sku:product-00004-1 OR sku:"NO-SUCH-SKU"'
+    data = harness.data(
+        "query($q: String!) { productVariants(first: 10, query: $q) { nodes { sku } } }",
+        {"q": query},
+    )
+    assert [n["sku"] for n in data["productVariants"]["nodes"]] == [
+        "PRODUCT-00002-3",
+        "PRODUCT-00004-1",
+    ]
+    state = harness.admin.store.shop(SHOP)
+    odd = next(iter(state.variants.values()))
+    odd.sku = 'A "quoted" (sku):\\1'
+    escaped = odd.sku.replace("\\", "\\\\").replace('"', '\\"')
+    data = harness.data(
+        "query($q: String!) { productVariants(first: 10, query: $q) { nodes { id } } }",
+        {"q": f'sku:"{escaped}" OR sku:"PRODUCT-00002-3"'},
+    )
+    assert len(data["productVariants"]["nodes"]) == 2
+    assert data["productVariants"]["nodes"][0]["id"] == f"gid://shopify/ProductVariant/{odd.id}"
+
+
+def test_search_mixing_and_with_or_is_refused_not_guessed(harness: Harness) -> None:
+    for query in ("sku:A OR sku:B title:x", "OR sku:A", "sku:A OR", "(sku:A OR sku:B)"):
+        _, body = harness.gql(
+            "query($q: String!) { productVariants(first: 1, query: $q) { nodes { id } } }",
+            {"q": query},
+        )
+        assert body["errors"][0]["extensions"]["code"] == "NOT_IMPLEMENTED_BY_SIMULATOR", query

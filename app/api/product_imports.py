@@ -1,0 +1,292 @@
+"""/api/products/imports: link many variants at once from a CSV file (issue 11).
+
+Upload the file (`POST`, multipart field ``file``): every row is checked (the dry run) and
+the import answers with its report. A file of up to `INLINE_ROWS` (500) rows is checked in the
+request (201); a bigger one in a job (202), with ``import`` events on the live stream and the
+report at `GET /api/products/imports/{id}`. A ``validated`` import is then committed (`POST
+.../commit`): every row is checked again and every link written in one transaction, or none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.api.auth import current_session, session_required
+from app.api.blueprint import bp
+from app.api.errors import ApiError
+from app.api.openapi import ERROR_SCHEMA, operation
+from app.api.query import query_args
+from app.clock import utcnow
+from app.extensions import db
+from app.ingest.link_csv import TEMPLATE, LinkFileError
+from app.ingest.link_import import (
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportStateError,
+    check_import,
+    check_link_import,
+    commit_import,
+    commit_link_import,
+    publish_started,
+    request_commit,
+    runs_inline,
+    start_import,
+)
+from app.models import LinkImport
+from app.models.link_import import LINK_IMPORT_STATES
+from app.shopify.graphql.errors import ShopifyError
+
+_TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+_ID = {"name": "import_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_SHOPIFY_STATUS = {"shopify_access_lost": 409, "shopify_query_failed": 502}
+# The multipart envelope around the file: boundaries and part headers.
+_ENVELOPE_BYTES = 64 * 1024
+
+ROW_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["line", "column", "code", "reason"],
+    "properties": {
+        "line": {
+            "type": "integer",
+            "description": "physical line in the file; the header's counts",
+        },
+        "column": {
+            "type": ["string", "null"],
+            "description": "the header as written; null: the row",
+        },
+        "code": {"type": "string"},
+        "reason": {"type": "string", "description": "for the merchant"},
+    },
+}
+IMPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "state", "row_count", "checked", "imported", "error_count", "errors"],
+    "properties": {
+        "id": {"type": "integer"},
+        "state": {"type": "string", "enum": list(LINK_IMPORT_STATES)},
+        "filename": {"type": ["string", "null"]},
+        "byte_size": {"type": "integer"},
+        "row_count": {"type": "integer", "description": "rows, header and blank lines aside"},
+        "checked": {"type": "integer", "description": "rows checked so far"},
+        "imported": {"type": "integer", "description": "links written (all, or none)"},
+        "error_count": {"type": "integer"},
+        "errors": {"type": "array", "items": ROW_ERROR_SCHEMA},
+        "ignored_columns": {"type": "array", "items": {"type": "string"}},
+        "failure": {
+            "type": ["object", "null"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        },
+        "created_at": _TIME,
+        "commit_requested_at": _TIME,
+        "finished_at": _TIME,
+    },
+}
+UPLOAD_SCHEMA: dict[str, Any] = {
+    "x-media-type": "multipart/form-data",
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {
+            "type": "string",
+            "contentMediaType": "text/csv",
+            "description": (
+                f"UTF-8 CSV, at most {MAX_BYTES // (1024 * 1024)} MiB and {MAX_ROWS:,} rows;"
+                " columns Variant ID or SKU, Amazon URL or ASIN, optional Marketplace and"
+                " Markup % (GET .../template.csv)"
+            ),
+        }
+    },
+}
+
+
+def import_json(link_import: LinkImport) -> dict[str, Any]:
+    failure = None
+    if link_import.failure_code is not None:
+        failure = {"code": link_import.failure_code, "message": link_import.failure_message}
+    return {
+        "id": link_import.id,
+        "state": link_import.state,
+        "filename": link_import.filename,
+        "byte_size": link_import.byte_size,
+        "row_count": link_import.row_count,
+        "checked": link_import.checked,
+        "imported": link_import.imported,
+        "error_count": len(link_import.errors),
+        "errors": link_import.errors,
+        "ignored_columns": link_import.ignored_columns,
+        "failure": failure,
+        "created_at": link_import.created_at.isoformat(),
+        "commit_requested_at": _iso(link_import.commit_requested_at),
+        "finished_at": _iso(link_import.finished_at),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value.isoformat())
+
+
+def _import_or_404(import_id: int, *, lock: bool = False) -> LinkImport:
+    statement = select(LinkImport).where(
+        LinkImport.id == import_id, LinkImport.shop_id == current_session().shop.id
+    )
+    found = db.session.scalar(statement.with_for_update() if lock else statement)
+    if found is None:
+        raise ApiError(404, "import_not_found", f"No import {import_id} in this shop.")
+    return found
+
+
+def _answer(link_import: LinkImport, status: int) -> ResponseReturnValue:
+    headers = {"Location": f"/api/products/imports/{link_import.id}"}
+    return jsonify(import_json(link_import)), status, headers
+
+
+def _uploaded() -> tuple[str | None, bytes]:
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(
+            415, "unsupported_media_type", "Send the CSV as multipart/form-data, field file."
+        )
+    request.max_content_length = MAX_BYTES + _ENVELOPE_BYTES
+    request.max_form_parts = 8
+    too_large = ApiError(
+        413,
+        "file_too_large",
+        f"The file is over {MAX_BYTES // (1024 * 1024)} MiB; split it into smaller files.",
+        {"max_bytes": MAX_BYTES},
+    )
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        raise too_large from None
+    if upload is None:
+        raise ApiError(422, "missing_file", "Attach the CSV file in the form field named file.")
+    data = upload.stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise too_large
+    return upload.filename, data
+
+
+def _run_inline(run: Any, import_id: int) -> LinkImport:
+    """Run a step in the request; Shopify failing answers its error (the import is failed)."""
+    try:
+        run(import_id)
+    except ShopifyError:
+        failed = db.session.get(LinkImport, import_id)
+        assert failed is not None
+        assert failed.failure_code is not None
+        code = failed.failure_code
+        raise ApiError(
+            _SHOPIFY_STATUS.get(code, 503),
+            code,
+            failed.failure_message or code,
+            {"import_id": import_id},
+            headers={} if code in _SHOPIFY_STATUS else {"Retry-After": "5"},
+        ) from None
+    done = db.session.get(LinkImport, import_id)
+    assert done is not None
+    return done
+
+
+@bp.get("/products/imports/template.csv")
+@operation(
+    summary="The CSV template for importing links (UTF-8 with a BOM, two example rows)",
+    tags=["imports"],
+    responses={200: {"type": "string", "x-media-type": "text/csv"}, 422: ERROR_SCHEMA},
+)
+@session_required
+def import_template() -> ResponseReturnValue:
+    query_args(set())
+    return Response(
+        TEMPLATE,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="pricebridge-links.csv"'},
+    )
+
+
+@bp.post("/products/imports")
+@operation(
+    summary="Upload a CSV of links and check every row (the dry run); nothing is linked yet",
+    tags=["imports"],
+    request=UPLOAD_SCHEMA,
+    responses={
+        201: IMPORT_SCHEMA,
+        202: IMPORT_SCHEMA,
+        409: ERROR_SCHEMA,
+        413: ERROR_SCHEMA,
+        415: ERROR_SCHEMA,
+        422: ERROR_SCHEMA,
+        502: ERROR_SCHEMA,
+    },
+)
+@session_required
+def create_import() -> ResponseReturnValue:
+    query_args(set())
+    filename, data = _uploaded()
+    try:
+        link_import = start_import(current_session().shop, filename, data, utcnow())
+    except LinkFileError as error:
+        raise ApiError(422, error.code, error.message, error.details) from None
+    db.session.commit()
+    if runs_inline(link_import):
+        return _answer(_run_inline(check_import, link_import.id), 201)
+    publish_started(link_import)
+    check_link_import.enqueue(link_import.id)
+    return _answer(link_import, 202)
+
+
+@bp.get("/products/imports/<int:import_id>")
+@operation(
+    summary="Where an import stands: its state, progress and every bad row",
+    tags=["imports"],
+    parameters=[_ID],
+    responses={200: IMPORT_SCHEMA, 404: ERROR_SCHEMA, 422: ERROR_SCHEMA},
+)
+@session_required
+def get_import(import_id: int) -> ResponseReturnValue:
+    query_args(set())
+    return jsonify(import_json(_import_or_404(import_id)))
+
+
+@bp.post("/products/imports/<int:import_id>/commit")
+@operation(
+    summary="Import a checked file: every row checked again, then every link written, or none",
+    tags=["imports"],
+    parameters=[_ID],
+    responses={
+        200: IMPORT_SCHEMA,
+        202: IMPORT_SCHEMA,
+        404: ERROR_SCHEMA,
+        409: ERROR_SCHEMA,
+        422: ERROR_SCHEMA,
+        502: ERROR_SCHEMA,
+    },
+)
+@session_required
+def commit_import_route(import_id: int) -> ResponseReturnValue:
+    query_args(set())
+    link_import = _import_or_404(import_id, lock=True)
+    try:
+        request_commit(link_import, utcnow())
+    except ImportStateError as error:
+        db.session.rollback()  # the row lock goes now, not at the request's teardown
+        status = 422 if error.code == "import_invalid" else 409
+        raise ApiError(status, error.code, error.message, {"state": link_import.state}) from None
+    db.session.commit()
+    if not runs_inline(link_import):
+        publish_started(link_import)
+        commit_link_import.enqueue(link_import.id)
+        return _answer(link_import, 202)
+    done = _run_inline(commit_import, link_import.id)
+    if done.state != "imported":
+        count = len(done.errors)
+        raise ApiError(
+            422,
+            "import_invalid",
+            f"{count} row{'s' if count != 1 else ''} stopped the import; nothing was linked.",
+            {"import": import_json(done)},
+        )
+    return _answer(done, 200)
