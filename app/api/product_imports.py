@@ -151,6 +151,7 @@ def _uploaded() -> tuple[str | None, bytes]:
             415, "unsupported_media_type", "Send the CSV as multipart/form-data, field file."
         )
     request.max_content_length = MAX_BYTES + _ENVELOPE_BYTES
+    request.max_form_memory_size = MAX_BYTES  # the file sent as a plain field (no filename)
     request.max_form_parts = 8
     too_large = ApiError(
         413,
@@ -160,14 +161,18 @@ def _uploaded() -> tuple[str | None, bytes]:
     )
     try:
         upload = request.files.get("file")
+        field = request.form.get("file")
     except RequestEntityTooLarge:
         raise too_large from None
-    if upload is None:
+    if upload is not None:
+        filename, data = upload.filename, upload.stream.read(MAX_BYTES + 1)
+    elif field is not None:
+        filename, data = None, field.encode()
+    else:
         raise ApiError(422, "missing_file", "Attach the CSV file in the form field named file.")
-    data = upload.stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise too_large
-    return upload.filename, data
+    return filename, data
 
 
 def _run_inline(run: Any, import_id: int) -> LinkImport:

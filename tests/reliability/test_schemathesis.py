@@ -44,6 +44,23 @@ STATEFUL_REFUSALS: dict[str, set[tuple[int, str]]] = {
     "GET /api/events": {(410, "events_expired")},
     # Well-formed gids of a variant this shop's Shopify does not have, or of another product.
     "POST /api/products": {(422, "variant_not_found"), (422, "product_mismatch")},
+    # The upload's shape is the schema's; whether its text is a CSV of links is the file's
+    # content (app.ingest.link_csv), which no JSON schema states.
+    "POST /api/products/imports": {
+        (422, code)
+        for code in (
+            "empty_file",
+            "not_csv",
+            "invalid_encoding",
+            "malformed_csv",
+            "missing_columns",
+            "duplicate_columns",
+            "no_rows",
+            "too_many_rows",
+        )
+    },
+    # An import whose rows are not all good (or no longer are) is never committed.
+    "POST /api/products/imports/{import_id}/commit": {(422, "import_invalid")},
 }
 ACCEPTED = {401, 403, 404, 409, 429}
 

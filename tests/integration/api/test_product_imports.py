@@ -320,6 +320,14 @@ def test_requests_that_are_not_an_upload_are_refused(
         content_type="multipart/form-data",
     )
     assert (no_file.status_code, no_file.get_json()["error"]["code"]) == (422, "missing_file")
+    as_text = client.post(  # the file's text as a plain form field (no filename) reads alike
+        "/api/products/imports",
+        data={"file": "SKU,ASIN,Marketplace\r\nNOPE,B0CYVN8CCQ,com\r\n"},
+        headers=auth(shop),
+        content_type="multipart/form-data",
+    )
+    assert as_text.status_code == 201, as_text.get_json()
+    assert [e["code"] for e in as_text.get_json()["errors"]] == ["sku_not_found"]
     unknown = client.get("/api/products/imports/999", headers=auth(shop))
     assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (404, "import_not_found")
     missing = client.post("/api/products/imports/999/commit", headers=auth(shop))
