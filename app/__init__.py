@@ -92,6 +92,7 @@ def _connect_flow(app: Flask) -> None:
     """The hand-offs between stages that must not import each other back (see README):
     receivers of the Shopify edge's and the outbox's signals, the periodic tasks, and the
     stages' label values for the metrics."""
+    from app.api import page_data
     from app.ingest.oxylabs_errors import ProviderError
     from app.ingest.reading import QuarantineReason
     from app.jobs.scheduler import TASKS_EXTENSION
@@ -104,6 +105,7 @@ def _connect_flow(app: Flask) -> None:
 
     override.connect()
     withdraw.connect()
+    page_data.connect()
     price_change_jobs.connect()
     push_jobs.connect()
     app.extensions[TASKS_EXTENSION] = periodic_tasks()

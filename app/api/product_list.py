@@ -121,6 +121,18 @@ SORTS: Final[dict[str, tuple[Any, bool]]] = {
 @session_required
 def list_products() -> ResponseReturnValue:
     args = query_args({"limit", "cursor", "q", "filter", "sort", "status", "availability"})
+    session = current_session()
+    return jsonify(product_page(args, session.verified_shop_id, lambda: session.shop.id))
+
+
+def product_page(
+    args: dict[str, str], shop_id: int, ready_shop_id: Callable[[], int]
+) -> dict[str, Any]:
+    """One page of the list as GET /api/products answers it (``items``, ``next_cursor``,
+    ``usage``) for the query ``args`` (limit, cursor, q, filter, sort, status, availability;
+    ApiError 422 for a bad one). ``ready_shop_id`` is called when the shop's row says it is
+    not ready (uninstalled, or its offline token due): it answers (raises) or makes the shop
+    ready and gives its id, and the page is read again."""
     values: dict[str, Any] = {"limit": page_limit(args.get("limit"), 50) + 1}
     sort = _choice(args, "sort", SORTS, "id")
     view = _choice(args, "filter", FILTERS, "") if "filter" in args else None
@@ -131,24 +143,23 @@ def list_products() -> ResponseReturnValue:
     column, _ = SORTS[sort]
     after = _after(args["cursor"], sort, column, values) if "cursor" in args else None
     statement = _statement(sort, view, "status" in values, "availability" in values, search, after)
-    session = current_session()
     now = utcnow()
-    values.update(shop_id=session.verified_shop_id, fresh_until=now + REFRESH_MARGIN)
+    values.update(shop_id=shop_id, fresh_until=now + REFRESH_MARGIN)
     rows = read(statement, values)
     if not rows or not rows[0].shop_ready:
         # Uninstalled, or its offline token is due: the gate's full check answers (401, 503)
         # or makes the shop ready (a refresh), then the page is read again.
-        values["shop_id"] = session.shop.id
+        values["shop_id"] = ready_shop_id()
         rows = read(statement, values)
     shop = rows[0]
     products = [row for row in rows if row.id is not None]  # none: one row of NULLs
     limit = values["limit"] - 1
     items = products[:limit]
     cursor = _cursor(sort, column, items[-1]) if len(products) > limit else None
-    return jsonify(
-        items=product_rows_json(items),
-        next_cursor=cursor,
-        usage=usage_json(
+    return {
+        "items": product_rows_json(items),
+        "next_cursor": cursor,
+        "usage": usage_json(
             current_usage(
                 shop.shop_usage_month,
                 shop.shop_results_used or 0,
@@ -156,7 +167,7 @@ def list_products() -> ResponseReturnValue:
                 now,
             )
         ),
-    )
+    }
 
 
 @functools.lru_cache(maxsize=256)

@@ -88,10 +88,10 @@ def invalid_setting(error: InvalidSetting) -> ApiError:
 @operation(summary="The shop's pricing rules", tags=["pricing"], responses={200: SETTINGS_SCHEMA})
 @session_required
 def get_settings() -> ResponseReturnValue:
-    return jsonify(_settings_json(current_session().shop))
+    return jsonify(settings_answer(current_session().shop))
 
 
-def _settings_json(shop: Shop) -> dict[str, Any]:
+def settings_answer(shop: Shop) -> dict[str, Any]:
     """The pricing rules and the polling settings, as one object."""
     return {**settings.settings_json(shop), **cadence.cadence_json(shop)}
 
@@ -119,11 +119,11 @@ def patch_settings() -> ResponseReturnValue:
         raise invalid_setting(error) from None
     if _preview_flag():
         changes = settings.preview_rules(shop, rules)
-        return jsonify(preview=True, settings=_settings_json(shop), changes=changes)
+        return jsonify(preview=True, settings=settings_answer(shop), changes=changes)
     now = utcnow()
     cadence.apply_cadence(shop, polling, now)  # committed with the rules below
     applied = settings.apply_rules(shop, rules, action, actor=session.actor, now=now)
-    answer = _settings_json(shop)
+    answer = settings_answer(shop)
     if applied.repricing == "queued":
         return jsonify(preview=False, repricing="queued", settings=answer), 202
     return jsonify(preview=False, repricing="done", settings=answer, changes=applied.changes)

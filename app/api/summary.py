@@ -18,7 +18,7 @@ from app.api.query import query_args
 from app.clock import utcnow
 from app.extensions import db
 from app.ingest.budget import usage_of
-from app.models import PriceChange, PriceChangeEvent, Product
+from app.models import PriceChange, PriceChangeEvent, Product, Shop
 from app.models.price_change import OPEN_STATES
 from app.models.product import PRODUCT_STATUSES
 
@@ -47,8 +47,11 @@ SUMMARY_SCHEMA: dict[str, Any] = {
 @session_required
 def get_summary() -> ResponseReturnValue:
     query_args(set())
-    shop = current_session().shop
-    now = utcnow()
+    return jsonify(shop_summary(current_session().shop, utcnow()))
+
+
+def shop_summary(shop: Shop, now: datetime) -> dict[str, Any]:
+    """The summary GET /api/summary answers (SUMMARY_SCHEMA), as of ``now`` (aware UTC)."""
     product_counts = db.session.execute(
         select(
             func.count(),
@@ -76,12 +79,12 @@ def get_summary() -> ResponseReturnValue:
             PriceChangeEvent.at >= midnight,
         )
     )
-    return jsonify(
-        products=total,
-        by_status=by_status,
-        views=views,
-        changes={state: int(changes.get(state, 0)) for state in OPEN_STATES},
-        last_poll_at=last_poll.isoformat() if last_poll else None,
-        pushes_today=int(pushes or 0),
-        usage=usage_json(usage_of(shop, now)),
-    )
+    return {
+        "products": total,
+        "by_status": by_status,
+        "views": views,
+        "changes": {state: int(changes.get(state, 0)) for state in OPEN_STATES},
+        "last_poll_at": last_poll.isoformat() if last_poll else None,
+        "pushes_today": int(pushes or 0),
+        "usage": usage_json(usage_of(shop, now)),
+    }

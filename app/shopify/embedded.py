@@ -18,7 +18,7 @@ import binascii
 import json
 import time
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
@@ -37,6 +37,7 @@ from app.shopify.query_hmac import (
     verify_query,
 )
 from app.shopify.session_token import InvalidSessionToken, SessionClaims, verify_session_token
+from app.shopify.signals import dashboard_opened
 from app.shopify.tokens import InvalidSubjectToken, Retryable
 
 bp = Blueprint("shopify_embedded", __name__)
@@ -158,7 +159,12 @@ def app_home(rest: str = "") -> BaseResponse:
         return message_page("PriceBridge is not installed on this store.", claims.shop, 403)
     except Retryable:
         return message_page("Shopify did not answer; please try again.", claims.shop, 503)
-    return page("shopify/app_home.html", shop_row.domain, build=dashboard_build())
+    build = dashboard_build()
+    initial: dict[str, Any] = {}
+    if build is not None:  # what the page's first paint needs (app.api.page_data)
+        for _receiver, part in dashboard_opened.send(shop_row, path=request.path):
+            initial.update(part)
+    return page("shopify/app_home.html", shop_row.domain, build=build, initial=initial)
 
 
 @bp.get(BOUNCE_PATH)

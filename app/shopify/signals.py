@@ -22,3 +22,8 @@ shop_installed = _signals.signal("shopify-shop-installed")
 variants_deleted = _signals.signal("shopify-variants-deleted")
 """Linked variants Shopify reports gone. sender: the list of `Product` rows (locked);
 `reason`: words for the merchant; `now`: aware UTC."""
+
+dashboard_opened = _signals.signal("shopify-dashboard-opened")
+"""The embedded page (/app) is being drawn for an installed shop. sender: the `Shop`; `path`:
+the page's path. Each receiver returns a dict of JSON-able parts the page embeds for its first
+paint (app.api.page_data: the live stream's seq, settings, summary, the first products)."""

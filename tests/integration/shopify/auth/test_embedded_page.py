@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from app.broker import current_broker
 from app.extensions import db
 from app.models import Shop
+from app.realtime.events import publish_events
+from app.shopify import embedded
+from app.shopify.dashboard_assets import DashboardBuild
 from simulators.shopify.admin import AdminPages
 from simulators.shopify.auth import encode_hs256, signed_query
+from tests.integration.factories import make_product
 from tests.support import TEST_SHOPIFY_API_KEY, TEST_SHOPIFY_API_SECRET
 
 from .conftest import APP_URL, LiveSimulator
 
 SHOP = "demo.myshopify.com"
+BUILD = DashboardBuild(script="/app-assets/assets/main-test.js", styles=(), preloads=())
 
 
 def _csp(shopify_sim: LiveSimulator) -> str:
@@ -129,3 +138,58 @@ def test_an_uninstalled_shop_gets_a_not_installed_page(
     answer = pb.test_client().get(f"/app?embedded=1&id_token={token}")
     assert answer.status_code == 403
     assert answer.headers["Content-Security-Policy"] == _csp(shopify_sim)
+
+
+def _embedded(html: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="pb-initial">(.*?)</script>', html, re.S)
+    assert found is not None, "no first-paint data in the page"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def test_the_page_embeds_what_the_first_paint_needs_as_the_api_answers_it(
+    pb: Flask, shopify_sim: LiveSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedded, "dashboard_build", lambda: BUILD)
+    shopify_sim.sim.install(SHOP)
+    client = pb.test_client()
+    first = client.get(f"/app?embedded=1&id_token={shopify_sim.session_token(SHOP)}")
+    assert first.status_code == 200
+    shop = db.session.scalar(select(Shop).where(Shop.domain == SHOP))
+    assert shop is not None
+    # A title that would end the script element if it were not escaped.
+    nasty = "Lamp </script><script>alert(1)</script>"
+    make_product(shop, title=nasty, amazon_price=Decimal("10.00"), amazon_currency="USD")
+    db.session.commit()
+    publish_events(shop.id, [("product", {"product_id": 1}), ("product", {"product_id": 1})])
+
+    token = shopify_sim.session_token(SHOP)
+    html = client.get(f"/app?embedded=1&id_token={token}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    data = _embedded(html)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert data["seq"] == 2  # where the live stream was: the page catches up after it
+    assert data["settings"] == client.get("/api/shop/settings", headers=headers).get_json()
+    assert data["products"] == client.get("/api/products", headers=headers).get_json()
+    assert data["products"]["items"][0]["title"] == nasty
+    summary = client.get("/api/summary", headers=headers).get_json()
+    assert data["summary"] == summary
+    assert summary["products"] == 1
+
+    # Other pages need the settings only; their data is theirs to ask for.
+    other = _embedded(
+        client.get(f"/app/settings?embedded=1&id_token={token}").get_data(as_text=True)
+    )
+    assert set(other) == {"seq", "settings"}
+
+
+def test_without_a_built_dashboard_nothing_is_embedded(
+    pb: Flask, shopify_sim: LiveSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedded, "dashboard_build", lambda: None)
+    shopify_sim.sim.install(SHOP)
+    answer = pb.test_client().get(f"/app?embedded=1&id_token={shopify_sim.session_token(SHOP)}")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "pb-initial" not in html
+    assert "The dashboard is not built" in html
