@@ -93,9 +93,24 @@ def app_frame(page: Page, stack: Stack, path: str = "") -> Frame:
 
 
 def screenshot(page: Page, name: str) -> Path:
+    """The admin with the whole app page in its frame: the viewport grows by what the frame
+    scrolls for the shot, then goes back."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    frame = page.frame(name="app-iframe")
+    hidden = 0
+    if frame is not None:
+        hidden = int(
+            frame.evaluate("() => document.documentElement.scrollHeight - window.innerHeight")
+        )
+    size = page.viewport_size
+    try:
+        if size is not None and hidden > 0:
+            page.set_viewport_size({"width": size["width"], "height": size["height"] + hidden})
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        if size is not None and hidden > 0:
+            page.set_viewport_size(size)
     return path
 
 

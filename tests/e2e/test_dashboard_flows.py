@@ -5,7 +5,7 @@ Shopify's refusal shown with Shopify's message; a hand edit shown as manually ov
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
 import requests
@@ -36,12 +36,9 @@ def link_first_variant(page: Page, frame: Frame, asin: str) -> str:
     screenshot(page, "link-products")
     assert serious_violations(frame) == []
     frame.get_by_role("button", name="Link product").click()
-    frame.wait_for_selector("s-page[heading]:not([heading='Product'])", timeout=WAIT_MS)
+    frame.wait_for_url(re.compile(r"/app/products/\d+"), timeout=WAIT_MS)
+    expect(frame.locator("[data-fact=status]")).to_be_visible(timeout=WAIT_MS)
     return variant_gid
-
-
-def dollars(text: str) -> Decimal:
-    return Decimal(text.replace("$", "").replace(",", ""))
 
 
 def sim_price(stack: Stack, variant_gid: str) -> Decimal:
@@ -52,43 +49,51 @@ def sim_price(stack: Stack, variant_gid: str) -> Decimal:
     return Decimal(variant["price"])
 
 
+def marked_up(cost: Decimal, markup_percent: Decimal) -> Decimal:
+    """The shop's rule with no add-on and rounding "none": cost plus the markup, rounded up to
+    the cent (PriceBridge never rounds a price down)."""
+    return (cost * (1 + markup_percent / 100)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+
+
 def test_setup_guide_to_update_shopify_to_in_sync(page: Page, stack: Stack) -> None:
     stack.seed_shop(products=3)
     frame = app_frame(page, stack)
     variant_gid = link_first_variant(page, frame, "B0E2E00001")
+    product_id = int(frame.url.split("?")[0].rstrip("/").rsplit("/", 1)[1])
 
     # Observations arrive on the product page without a reload.
     frame.wait_for_selector("[data-observation-id]", timeout=WAIT_MS)
-    amazon = dollars(frame.locator("[data-fact=amazon_price] .pb-metric").inner_text())
+    rules = stack.api("GET", "/api/shop/settings").json()
+    # The rules the expected price below is computed with: a markup, nothing added, no rounding.
+    assert (rules["rounding"], rules["fixed_addon"], rules["cost_basis"]) == (
+        "none",
+        "0.00",
+        "landed_cost",
+    )
+    detail = stack.api("GET", f"/api/products/{product_id}?history_limit=1").json()
+    observed = detail["history"][0]
+    amazon = Decimal(observed["price"])
+    expect(frame.locator("[data-fact=amazon_price] .pb-metric")).to_have_text(f"${amazon:,}")
     frame.get_by_label("Markup for this product (%)").fill("50")
     frame.get_by_role("button", name="Save markup").click()
-    # 50 % on Amazon's price, in the shop's currency (PriceBridge rounds to the cent, upwards).
-    expected = amazon * Decimal("1.5")
+    # 50 % on the landed cost (Amazon's price and its shipping), in the shop's currency.
+    expected = marked_up(amazon + Decimal(observed["shipping_price"] or "0"), Decimal(50))
     proposed_fact = frame.locator("[data-fact=proposed] .pb-metric")
-    expect(proposed_fact).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"), timeout=WAIT_MS)
-    frame.wait_for_function(
-        """(want) => {
-            const el = document.querySelector('[data-fact=proposed] .pb-metric');
-            return el && Math.abs(Number(el.textContent.replace(/[$,]/g, '')) - want) < 0.011;
-        }""",
-        arg=float(expected),
-        timeout=WAIT_MS,
-    )
-    proposed_text = proposed_fact.inner_text()
-    proposed = dollars(proposed_text)
+    expect(proposed_fact).to_have_text(f"${expected:,}", timeout=WAIT_MS)
+    expect(frame.locator("[data-fact=proposed]")).to_contain_text("50% markup (this product)")
     expect(frame.locator("s-badge").first).to_have_text("Needs approval")
     screenshot(page, "product-detail")
     assert serious_violations(frame) == []
 
     frame.get_by_role("button", name="Update Shopify").click()
     expect(frame.locator("s-badge").first).to_have_text("In sync", timeout=WAIT_MS)
-    assert sim_price(stack, variant_gid) == proposed
+    assert sim_price(stack, variant_gid) == expected
 
     frame.locator(".pb-view s-link[href='/app']").first.click()
     row = frame.locator("s-table-row[data-product-id]")
     expect(row).to_have_count(1, timeout=WAIT_MS)
     expect(row.locator("[data-cell=status] s-badge")).to_have_text("In sync")
-    expect(row.locator("[data-cell=shopify]")).to_have_text(proposed_text)
+    expect(row.locator("[data-cell=shopify]")).to_have_text(f"${expected:,}")
     expect(page.locator("#toasts")).to_contain_text("Shopify price updated", timeout=WAIT_MS)
     screenshot(page, "products")
     assert serious_violations(frame) == []
@@ -135,7 +140,7 @@ def test_a_hand_edit_in_the_admin_shows_as_manually_overridden(page: Page, stack
     )
     assert edited.status_code == 200, edited.text
     expect(frame.locator("s-badge").first).to_have_text("Manually overridden", timeout=WAIT_MS)
-    expect(frame.get_by_role("button", name="Clear manual override")).to_be_visible()
+    expect(frame.get_by_role("button", name="Use PriceBridge's price")).to_be_visible()
     frame.locator(".pb-view s-link[href='/app']").first.click()
     row = frame.locator("s-table-row[data-product-id]")
     expect(row.locator("[data-cell=status] s-badge")).to_have_text(

@@ -33,8 +33,8 @@ def test_money_in_a_zero_decimal_currency_has_no_decimals(page: Page, stack: Sta
     frame = app_frame(page, stack)
 
     row = frame.locator(f"s-table-row[data-product-id='{product_id}']")
-    expect(row.locator("[data-cell=amazon]")).to_have_text(re.compile(r"^¥[\d,]+$"))
-    proposed = row.locator("[data-cell=proposed]")
+    expect(row.locator("[data-cell=amazon] [data-money]")).to_have_text(re.compile(r"^¥[\d,]+$"))
+    proposed = row.locator("[data-cell=proposed] [data-money]")
     expect(proposed).to_have_text(re.compile(r"^(¥[\d,]+|—)$"))
     screenshot(page, "products-jpy")
 

@@ -92,14 +92,34 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["second", 1],
 ];
 
-export function ago(iso: string | null | undefined, now = Date.now()): string {
+/** "5 minutes ago" ("5 min. ago" short, "5m ago" narrow), in the shop's locale. */
+export function ago(iso: string | null | undefined, now = Date.now(), style: Intl.RelativeTimeFormatStyle = "long"): string {
   if (!iso) return "never";
   const then = new Date(iso).getTime();
   if (Number.isNaN(then)) return iso;
   const seconds = Math.round((then - now) / 1000);
-  const format = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: "auto", style });
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size || unit === "second") return format.format(Math.round(seconds / size), unit);
   }
   return format.format(0, "second");
+}
+
+/** A count in a few characters: 100,000 is "100K" (the full number belongs in a title). */
+export function compact(value: number): string {
+  return new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 }).format(value);
+}
+
+/** Labels for a time axis with ticks every `step` seconds: days as "Nov 30", hours as
+ * "5:10 AM" (the day above the first tick of each day, on a second line). */
+export function timeTicks(seconds: number[], step: number): string[] {
+  const day = new Intl.DateTimeFormat(locale, { month: "short", day: "numeric" });
+  const time = new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" });
+  return seconds.map((value, index) => {
+    const moment = new Date(value * 1000);
+    if (step >= 86400) return day.format(moment);
+    const previous = index > 0 ? new Date(seconds[index - 1] * 1000) : null;
+    const newDay = !previous || previous.toDateString() !== moment.toDateString();
+    return newDay ? `${time.format(moment)}\n${day.format(moment)}` : time.format(moment);
+  });
 }

@@ -30,7 +30,10 @@ export class LiveStream {
   private buffered: LiveEvent[] = [];
   private catchingUp = false;
 
-  constructor(private readonly options: LiveOptions) {
+  /** `since`: the sequence number the page's data is as of (embedded in /app), so the
+   * events between that and the socket's start are caught up; null: start from the socket. */
+  constructor(private readonly options: LiveOptions, since: number | null = null) {
+    this.lastSeq = since;
     window.addEventListener("online", () => this.reconnectSoon(0));
   }
 

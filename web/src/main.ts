@@ -10,6 +10,7 @@ import { api } from "./api";
 import type { Context, View, ViewFactory } from "./context";
 import { h, replace } from "./dom";
 import { configureFormats } from "./format";
+import { takeInitial } from "./initial";
 import { LiveStream, type Connection } from "./live";
 import type { LiveEvent, Settings } from "./types";
 import { productsView } from "./views/products";
@@ -121,15 +122,23 @@ async function boot(): Promise<void> {
     const href = (event.target as Element | null)?.getAttribute("href");
     if (href) context.navigate(href);
   });
-  context.ready = api<Settings>("GET", "/api/shop/settings")
+  // The settings /app embedded, else from the API: money waits for the shop's currency.
+  const embedded = takeInitial("settings");
+  context.ready = (embedded ? Promise.resolve(embedded) : api<Settings>("GET", "/api/shop/settings"))
     .catch(() => null)
     .then((settings) => {
       context.settings = settings;
       configureFormats(shopify.config.locale, settings?.currency ?? null);
       return settings;
     });
+  if (embedded) {
+    context.settings = embedded;
+    configureFormats(shopify.config.locale, embedded.currency);
+  }
+  // Events after the embedded data was read are caught up from its sequence number.
+  const since = takeInitial("seq");
   await route();
-  const live = new LiveStream({ onEvent, onConnection, onResync: () => current.refresh?.() });
+  const live = new LiveStream({ onEvent, onConnection, onResync: () => current.refresh?.() }, since ?? null);
   (window as unknown as { __pbLive?: LiveStream }).__pbLive = live;
   live.start();
 }

@@ -39,11 +39,13 @@ export interface Product {
   title: string | null;
   image_url: string | null;
   shopify_price: string | null;
+  created_at: string;
   pricing: Pricing;
-  // Present when the API gives them (the products list of the realtime issue).
-  previous_amazon_price?: string | null;
-  delivery_earliest?: string | null;
-  delivery_latest?: string | null;
+  /** Amazon's price before its last move (same currency), and when it moved. */
+  previous_amazon_price: string | null;
+  amazon_price_changed_at: string | null;
+  delivery_earliest: string | null;
+  delivery_latest: string | null;
 }
 
 export interface Observation {
@@ -88,6 +90,11 @@ export interface Settings {
   min_margin_percent: string;
   auto_push_tolerance_percent: string | null;
   out_of_stock_action: "none" | "zero_inventory";
+  cost_basis: "landed_cost" | "item_price";
+  polling_tier: "hot" | "normal" | "cold";
+  oxylabs_monthly_budget: number;
+  oxylabs_monthly_budget_default: number;
+  oxylabs_monthly_budget_is_default: boolean;
   [name: string]: unknown;
 }
 

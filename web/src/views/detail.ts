@@ -6,17 +6,18 @@
 import { api, ApiError, plainMessage } from "../api";
 import { linkTo, type Context, type View } from "../context";
 import { h, replace } from "../dom";
-import { dateTime, money, shopCurrency, percent, shortDate } from "../format";
+import { ago, dateTime, money, shopCurrency, percent, shortDate, signedPercent } from "../format";
 import { expectOutcome, settle } from "../outcomes";
 import { canPush, holdWords, rowStatus } from "../status";
 import type { LiveEvent, Observation, PriceChange, ProductDetail } from "../types";
-import { drawChart, type Series } from "./chart";
+import { drawChart, visibleWindow, type Series } from "./chart";
+import { amazonChange } from "./products_row";
 
 const RANGES: [string, string, number][] = [
   ["1d", "24 hours", 86400],
   ["7d", "7 days", 7 * 86400],
   ["30d", "30 days", 30 * 86400],
-  ["all", "All", 0],
+  ["1y", "12 months", 365 * 86400],
 ];
 
 export function detailView(root: HTMLElement, context: Context, params: Record<string, string>): View {
@@ -37,14 +38,19 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
   const rangeSelect = h("s-select", { label: "Range", value: range, onchange: (event: Event) => { range = (event.currentTarget as HTMLSelectElement).value; void renderChart(); } },
     RANGES.map(([value, label]) => h("s-option", { value }, label)));
 
+  // Until the product arrives one skeleton holds the page's place; then every section comes in
+  // at once, so nothing already drawn moves (the chart's box has its final height).
+  const sections = [
+    h("s-section", { heading: "Price history", class: "pb-history-section" }, h("s-grid", { gridTemplateColumns: "1fr 200px", gap: "base" }, h("div"), rangeSelect), chartBox),
+    h("s-section", { heading: "Price changes" }, timeline),
+    h("s-section", { heading: "Amazon observations" }, observations),
+  ];
+  const skeleton = h("div", { class: "pb-skeleton-detail", "aria-busy": "true", "aria-label": "Loading the product" },
+    h("div", { class: "pb-skeleton-block pb-skeleton-summary" }), h("div", { class: "pb-skeleton-block pb-skeleton-chart" }));
   replace(root, heading);
   heading.append(
     h("s-link", { slot: "breadcrumb-actions", href: "/app", onclick: (event: Event) => { event.preventDefault(); context.navigate("/app"); } }, "Products"),
-    controls,
-    h("s-section", { heading: "Price history" }, h("s-grid", { gridTemplateColumns: "1fr 200px", gap: "base" }, h("div"), rangeSelect), chartBox),
-    h("s-section", { heading: "Price changes" }, timeline),
-    h("s-section", { heading: "Amazon observations" }, observations));
-  replace(controls, h("div", { class: "pb-skeleton-block" }));
+    controls, skeleton);
 
   async function load(): Promise<void> {
     try {
@@ -58,6 +64,7 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
       settle(detail, context.toast);
       render();
     } catch (error) {
+      skeleton.remove();
       replace(controls, h("s-banner", { tone: "critical", heading: error instanceof ApiError && error.status === 404 ? "This product is not linked" : "The product could not be loaded" },
         plainMessage(error), h("div", {}, linkTo(context, "/app", "Back to products"))));
     }
@@ -65,6 +72,7 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
 
   function render(): void {
     if (!product) return;
+    if (skeleton.isConnected) skeleton.replaceWith(...sections);
     const p = product;
     const status = rowStatus(p);
     heading.setAttribute("heading", p.title || `Amazon ${p.asin}`);
@@ -72,13 +80,13 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
     markupField.setAttribute("placeholder", `Store-wide: ${context.settings?.markup_percent ?? "—"}`);
     const act = (label: string, run: () => Promise<unknown>, attrs: Record<string, string | boolean> = {}) =>
       h("s-button", { ...attrs, onclick: (event: Event) => void action(event.currentTarget as HTMLElement, label, run) }, label);
-    replace(controls, h("s-section", { heading: "Summary" },
+    replace(controls, h("s-section", { heading: "Summary", class: "pb-summary-section" },
       h("s-grid", { gridTemplateColumns: "repeat(auto-fit, minmax(160px, 1fr))", gap: "base" },
         fact("Status", h("s-badge", { tone: status.tone }, status.label), status.detail),
-        fact("Amazon price", money(p.amazon_price, p.amazon_currency), `ASIN ${p.asin} · amazon.${p.marketplace}`),
-        fact("Proposed", money(p.pricing.proposed_price, shopCurrency(p)), null),
+        fact("Amazon price", money(p.amazon_price, p.amazon_currency), amazonNote(p)),
+        fact("Proposed", money(p.pricing.proposed_price, shopCurrency(p)), markupNote(p, context)),
         fact("Shopify", money(p.pricing.shopify_price ?? p.shopify_price, shopCurrency(p)), null),
-        fact("Last checked", dateTime(p.last_polled_at), null)),
+        fact("Last checked", ago(p.last_polled_at, Date.now(), "short"), p.last_polled_at ? dateTime(p.last_polled_at) : null)),
       h("s-divider"),
       h("s-grid", { gridTemplateColumns: "1fr auto", gap: "base", alignItems: "end" }, markupField,
         act("Save markup", () => {
@@ -92,7 +100,10 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
         p.pricing.paused
           ? act("Resume", () => api("PATCH", `/api/products/${id}`, { paused: false }))
           : act("Pause", () => api("PATCH", `/api/products/${id}`, { paused: true })),
-        p.pricing.manual_override ? act("Clear manual override", () => api("DELETE", `/api/products/${id}/manual-override`)) : null,
+        // The words the server's hold message names ("Use PriceBridge's price").
+        p.pricing.manual_override
+          ? act("Use PriceBridge's price", () => api("DELETE", `/api/products/${id}/manual-override`), { "data-action": "clear-override" })
+          : null,
         h("s-link", { href: p.amazon_url, target: "_blank" }, "View on Amazon"))));
     renderObservations(p.history);
     renderTimeline();
@@ -103,7 +114,12 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
     button.setAttribute("loading", "");
     try {
       await run();
-      const said: Record<string, string> = { "Refresh now": "Asking Amazon now", "Update Shopify": "Sent to Shopify", "Save markup": "Markup saved" };
+      const said: Record<string, string> = {
+        "Refresh now": "Asking Amazon now", "Update Shopify": "Sent to Shopify", "Save markup": "Markup saved",
+        Pause: "Paused: PriceBridge stops checking Amazon and proposing prices for this product",
+        Resume: "Resumed: PriceBridge checks Amazon for this product again",
+        "Use PriceBridge's price": "Manual override cleared: PriceBridge manages this price again",
+      };
       context.toast(said[label] ?? `${label}: done`);
       await load();
     } catch (error) {
@@ -137,31 +153,37 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
       c.error ? h("div", {}, h("s-text", { tone: "critical" }, `Shopify: ${c.error}`)) : null,
       c.held_reason ? h("div", {}, h("s-text", { tone: "warning" }, `Held: ${c.held_message ?? holdWords(c.held_reason)}`)) : null,
       h("ol", { class: "pb-transitions" }, c.transitions.map((t) => h("li", {},
-        `${dateTime(t.at)}: ${t.from ? `${t.from} → ` : ""}${t.to} by ${actorWords(t.actor)}${detailWords(t.detail)}`)))))));
+        `${dateTime(t.at)}: ${t.from ? `${t.from} → ` : ""}${t.to} by ${actorWords(t.actor, t.to)}${detailWords(t.detail)}`)))))));
   }
 
+  let chartGeneration = 0;
   async function renderChart(): Promise<void> {
     if (!product) return;
-    const seconds = RANGES.find(([value]) => value === range)?.[2] ?? 0;
-    const from = seconds ? Date.now() / 1000 - seconds : 0;
-    const series = await seriesFor(from);
-    await drawChart(chartBox, series, context.settings?.currency ?? product.amazon_currency);
-  }
-
-  async function seriesFor(from: number): Promise<Series> {
+    const mine = ++chartGeneration;
+    const seconds = RANGES.find(([value]) => value === range)?.[2] ?? 7 * 86400;
+    const to = new Date();
+    const from = new Date(to.getTime() - seconds * 1000);
+    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), points: "500" });
     try {
-      const query = from ? `?from=${encodeURIComponent(new Date(from * 1000).toISOString())}&points=500` : "?points=500";
-      return normaliseSeries(await api<Record<string, unknown>>("GET", `/api/products/${id}/series${query}`));
+      const body = await api<SeriesAnswer>("GET", `/api/products/${id}/series?${query}`);
+      if (mine !== chartGeneration || !product) return;
+      const series = normaliseSeries(body);
+      const window = { from: Date.parse(body.from) / 1000, to: Date.parse(body.to) / 1000 };
+      const shopifyNow = product.pricing.shopify_price ?? product.shopify_price;
+      if (series.shopify.length === 0 && shopifyNow) {
+        // No push yet: Shopify has held the price PriceBridge read when linking (or the one
+        // set by hand since, which is the override's).
+        const since = Date.parse(product.pricing.manual_override?.at ?? product.created_at) / 1000;
+        series.shopify = [[Math.max(window.from, since), Number(shopifyNow)]];
+      }
+      await drawChart(chartBox, series, window, context.settings?.currency ?? product.amazon_currency);
+      const shown = visibleWindow(series, window);
+      chartBox.dataset.range = range;
+      chartBox.dataset.from = new Date(shown.from * 1000).toISOString();
+      chartBox.dataset.to = new Date(shown.to * 1000).toISOString();
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404 && error.code !== "product_not_found")) throw error;
+      if (mine === chartGeneration) replace(chartBox, h("s-banner", { tone: "critical" }, plainMessage(error)));
     }
-    // Before the series route exists: the same three lines from the history and the changes.
-    const amazon = (product?.history ?? []).filter((o) => o.price && !o.quarantined)
-      .map((o) => [Date.parse(o.observed_at) / 1000, Number(o.price)] as [number, number]);
-    const proposed = changes.filter((c) => c.created_at && c.proposed_price).map((c) => [Date.parse(c.created_at!) / 1000, Number(c.proposed_price)] as [number, number]);
-    const shopifyPoints = changes.filter((c) => c.confirmed_price).map((c) => [Date.parse(c.transitions.at(-1)?.at ?? c.created_at ?? "") / 1000, Number(c.confirmed_price)] as [number, number]);
-    const keep = (points: [number, number][]) => points.filter(([t]) => t >= from).sort((a, b) => a[0] - b[0]);
-    return { amazon: keep(amazon), proposed: keep(proposed), shopify: keep(shopifyPoints) };
   }
 
   void load();
@@ -177,24 +199,39 @@ export function detailView(root: HTMLElement, context: Context, params: Record<s
   };
 }
 
+/** One fact of the summary: label, value, and a one-line note (its whole text in the title). */
 function fact(label: string, value: string | HTMLElement, note: string | null): HTMLElement {
-  return h("s-box", { "data-fact": label.toLowerCase().replace(/\s+/g, "_") }, h("s-text", { color: "subdued" }, label), h("div", { class: "pb-metric" }, value), note ? h("s-text", { color: "subdued" }, note) : null);
+  return h("s-box", { "data-fact": label.toLowerCase().replace(/\s+/g, "_") }, h("s-text", { color: "subdued" }, label), h("div", { class: "pb-metric" }, value),
+    h("div", { class: "pb-fact-note", title: note ?? "" }, note ?? ""));
 }
 
-function actorWords(actor: string): string {
-  if (actor === "auto") return "PriceBridge (within your auto-push tolerance)";
+function actorWords(actor: string, to: string): string {
+  if (actor === "auto") return to === "approved" ? "PriceBridge (within your auto-push tolerance)" : "PriceBridge";
   if (actor === "system" || actor === "pricebridge") return "PriceBridge";
   if (actor === "webhook") return "Shopify";
   if (/^\d+$/.test(actor)) return `staff member ${actor}`;
   return actor;
 }
 
+/** Which rule made the price, in words: cost (Amazon's price and shipping), the markup and
+ * whose it is, the add-on, the rounding and the margin floor (the change's rule snapshot). */
 function ruleWords(change: PriceChange): string {
   const rule = change.rule ?? {};
+  const currency = change.currency;
+  const breakdown = rule.breakdown as Record<string, string | boolean> | undefined;
   const parts: string[] = [];
-  if (rule.markup_percent !== undefined) parts.push(`markup ${percent(String(rule.markup_percent))}`);
-  if (rule.fixed_addon) parts.push(`plus ${String(rule.fixed_addon)}`);
-  if (rule.rounding && rule.rounding !== "none") parts.push(`rounded to .${String(rule.rounding)}`);
+  if (breakdown) {
+    const cost = money(String(breakdown.cost), currency);
+    parts.push(breakdown.cost === breakdown.landed_cost
+      ? `cost ${cost} (Amazon ${money(String(breakdown.item_price), currency)} + shipping ${money(String(breakdown.shipping), currency)})`
+      : `cost ${cost} (Amazon's price alone)`);
+    parts.push(`markup ${percent(String(breakdown.markup_percent))}${breakdown.markup_from_product ? " (this product's)" : " (store-wide)"}`);
+    if (Number(breakdown.fixed_addon)) parts.push(`plus ${money(String(breakdown.fixed_addon), currency)}`);
+  } else if (rule.markup_percent !== undefined) {
+    parts.push(`markup ${percent(String(rule.markup_percent))}`);
+    if (Number(rule.fixed_addon)) parts.push(`plus ${money(String(rule.fixed_addon), currency)}`);
+  }
+  if (rule.rounding && rule.rounding !== "none") parts.push(rule.rounding === "whole" ? "rounded up to a whole amount" : `rounded up to .${String(rule.rounding)}`);
   if (rule.min_margin_percent !== undefined) parts.push(`margin floor ${percent(String(rule.min_margin_percent))}`);
   return parts.length ? `Rule: ${parts.join(", ")}` : "";
 }
@@ -205,10 +242,31 @@ function detailWords(detail: Record<string, unknown> | null): string {
   return words.length ? ` — ${words.join("; ")}` : "";
 }
 
-/** GET /api/products/{id}/series: each of amazon, proposed and shopify as
- * {points: [[ISO time, decimal price], ...], complete}; a price holds until the next point. */
-function normaliseSeries(body: Record<string, unknown>): Series {
-  const series = (body.series ?? {}) as Record<string, { points?: [string, string][] } | undefined>;
+function amazonNote(p: ProductDetail): string {
+  const where = `ASIN ${p.asin} · amazon.${p.marketplace}`;
+  const change = amazonChange(p);
+  if (change === null) return where;
+  return `${change > 0 ? "▲" : "▼"} ${signedPercent(change)} from ${money(p.previous_amazon_price, p.amazon_currency)} · ${where}`;
+}
+
+function markupNote(p: ProductDetail, context: Context): string | null {
+  const own = p.pricing.markup_override_percent;
+  const markup = own ?? context.settings?.markup_percent ?? null;
+  if (markup === null) return null;
+  return own === null ? `${percent(markup)} markup (store-wide)` : `${percent(markup)} markup (this product)`;
+}
+
+/** GET /api/products/{id}/series: the window (from, to) and each of amazon, proposed and
+ * shopify as {points: [[ISO time, decimal price], ...], complete}; a price holds until the
+ * next point. */
+interface SeriesAnswer {
+  from: string;
+  to: string;
+  series?: Record<string, { points?: [string, string][] } | undefined>;
+}
+
+function normaliseSeries(body: SeriesAnswer): Series {
+  const series = body.series ?? {};
   const pick = (name: string): [number, number][] =>
     (series[name]?.points ?? []).map(([at, price]) => [Date.parse(at) / 1000, Number(price)] as [number, number]);
   return { amazon: pick("amazon"), proposed: pick("proposed"), shopify: pick("shopify") };

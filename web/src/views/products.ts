@@ -1,22 +1,25 @@
 /**
  * Products (home): the summary bar, search/filter/sort (server side, GET /api/products with q,
  * filter and sort, 50 rows a page with cursors), the index table, bulk actions, and the setup
- * guide when nothing is linked yet. Rows update in place from live events (one GET of the
- * product per event burst), so nothing reloads and nothing else on the page moves.
+ * guide when nothing is linked yet. The first page comes embedded in /app (initial.ts), so the
+ * table draws without a round trip. Rows update in place from live events: an observation's
+ * price at once, then one GET of the product per event burst; only the cells that changed are
+ * redrawn, so nothing else on the page moves.
  */
 import { api, plainMessage } from "../api";
 import type { Context, View } from "../context";
 import { attr, h, replace, type Child } from "../dom";
+import { takeInitial } from "../initial";
 import { expectOutcome, settle } from "../outcomes";
 import type { LiveEvent, Product, ProductList } from "../types";
-import { renderBulk, type Selection } from "./products_bulk";
-import { renderRow } from "./products_row";
+import { bulkBar, type Selection } from "./products_bulk";
+import { ProductRow } from "./products_row";
 import { loadSummary, renderSummary, type Summary } from "./products_summary";
 import { setupGuide } from "./setup";
 
 const PAGE_SIZE = 50;
 
-/** The list views: [label, query parameters]. */
+/** The list views: [value, label, query parameters]. */
 const VIEWS: [string, string, string][] = [
   ["all", "All", ""],
   ["needs_approval", "Needs approval", "filter=needs_approval"],
@@ -33,14 +36,8 @@ const SORTS: [string, string][] = [
   ["status", "Status"],
 ];
 
-interface Row {
-  product: Product;
-  element: HTMLElement;
-  previousAmazon: string | null;
-}
-
 export function productsView(root: HTMLElement, context: Context): View {
-  const rows = new Map<number, Row>();
+  const rows = new Map<number, ProductRow>();
   const selected = new Set<number>();
   let summaryData: Summary | null = null;
   let query = "";
@@ -54,51 +51,50 @@ export function productsView(root: HTMLElement, context: Context): View {
   let flushTimer: number | undefined;
   let summaryTimer: number | undefined;
 
-  const summary = h("s-grid", { gridTemplateColumns: "repeat(auto-fit, minmax(120px, 1fr))", gap: "base", class: "pb-summary" });
+  const summary = h("s-grid", { gridTemplateColumns: "repeat(auto-fit, minmax(118px, 1fr))", gap: "base", class: "pb-summary" });
   const body = h("s-table-body");
-  const bulkBar = h("div", { class: "pb-bulk", role: "region", "aria-label": "Bulk actions", hidden: true });
   const selectAll = h("s-checkbox", { accessibilityLabel: "Select every product shown", label: "", onchange: () => toggleAll() });
   const table = h("s-table", { variant: "table", paginate: true, "aria-label": "Linked products",
     onnextpage: () => void turn(1), onpreviouspage: () => void turn(-1) },
     h("s-table-header-row", {},
       h("s-table-header", { class: "pb-col-select" }, selectAll),
       h("s-table-header", { listSlot: "primary", class: "pb-col-product" }, "Product"),
-      h("s-table-header", { format: "currency", class: "pb-col-money" }, "Amazon price"),
+      h("s-table-header", { class: "pb-col-money" }, "Amazon price"),
       h("s-table-header", { class: "pb-col-avail" }, "Stock and delivery"),
-      h("s-table-header", { format: "numeric", class: "pb-col-markup" }, "Markup"),
-      h("s-table-header", { format: "currency", class: "pb-col-money" }, "Proposed"),
-      h("s-table-header", { format: "currency", class: "pb-col-money" }, "Shopify price"),
+      h("s-table-header", { class: "pb-col-money" }, "Proposed"),
+      h("s-table-header", { class: "pb-col-money" }, "Shopify price"),
       h("s-table-header", { listSlot: "secondary", class: "pb-col-status" }, "Status"),
-      h("s-table-header", { class: "pb-col-checked" }, "Last checked"),
+      h("s-table-header", { class: "pb-col-checked" }, "Checked"),
       h("s-table-header", { class: "pb-col-action" }, h("span", { class: "pb-visually-hidden" }, "Actions"))),
     body);
   const search = h("s-search-field", {
-    label: "Search products", labelAccessibilityVisibility: "exclusive", placeholder: "Search by title or ASIN",
+    label: "Search products", labelAccessibilityVisibility: "exclusive", placeholder: "Search by title, SKU or ASIN",
     oninput: (event: Event) => {
       window.clearTimeout(searchTimer);
       const value = (event.currentTarget as HTMLInputElement).value.trim();
-      searchTimer = window.setTimeout(() => { query = value; restart(); }, 250);
+      searchTimer = window.setTimeout(() => { if (value !== query) { query = value; restart(); } }, 250);
     },
   });
   const viewSelect = h("s-select", { label: "Show", onchange: (event: Event) => { view = (event.currentTarget as HTMLSelectElement).value; restart(); } },
     VIEWS.map(([value, label]) => h("s-option", { value }, label)));
   const sortSelect = h("s-select", { label: "Sort by", onchange: (event: Event) => { sort = (event.currentTarget as HTMLSelectElement).value; restart(); } },
     SORTS.map(([value, label]) => h("s-option", { value }, label)));
-  const listSection = h("s-section", { padding: "none", accessibilityLabel: "Linked products" },
-    h("div", { class: "pb-toolbar" },
-      h("s-grid", { gridTemplateColumns: "2fr 1fr 1fr", gap: "base", alignItems: "end" }, search, viewSelect, sortSelect)),
-    bulkBar, h("div", { class: "pb-table-wrap" }, table));
-  const content = h("div", { class: "pb-products" }, skeleton());
-  replace(root, h("s-page", { heading: "Products", inlineSize: "large" },
-    h("s-button", { slot: "primary-action", variant: "primary", href: "/app/link", onclick: (event: Event) => { event.preventDefault(); context.navigate("/app/link"); } }, "Link products"),
-    content));
 
   const selection: Selection = {
     ids: selected,
     product: (id) => rows.get(id)?.product,
-    clear: () => { selected.clear(); showRows(); },
+    clear: () => { selected.clear(); syncSelection(); },
     done: (ids) => { for (const id of ids) void reloadProduct(id); refreshSummarySoon(); },
   };
+  const bulk = bulkBar(context, selection);
+  const listSection = h("s-section", { padding: "none", accessibilityLabel: "Linked products" },
+    h("div", { class: "pb-toolbar" },
+      h("s-grid", { gridTemplateColumns: "2fr 1fr 1fr", gap: "base", alignItems: "end" }, search, viewSelect, sortSelect)),
+    bulk.element, h("div", { class: "pb-table-wrap" }, table));
+  const content = h("div", { class: "pb-products" }, skeleton());
+  replace(root, h("s-page", { heading: "Products", inlineSize: "large" },
+    h("s-button", { slot: "primary-action", variant: "primary", href: "/app/link", onclick: (event: Event) => { event.preventDefault(); context.navigate("/app/link"); } }, "Link products"),
+    content));
 
   function listPath(cursor: string | null): string {
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -110,20 +106,26 @@ export function productsView(root: HTMLElement, context: Context): View {
     return `/api/products?${params}`;
   }
 
+  /** The page as /app embedded it, when this is that page (default order, no search). */
+  function embedded(): [ProductList, Summary] | null {
+    const page = takeInitial("products") as ProductList | undefined;
+    const counts = takeInitial("summary") as Summary | undefined;
+    const first = cursors.length === 1 && !query && view === "all" && sort === "id";
+    return page && counts && first ? [page, counts] : null;
+  }
+
   async function load(): Promise<void> {
     const mine = ++generation;
+    const ready = embedded();
+    if (ready) {
+      show(ready[0], ready[1]);
+      return;
+    }
     attr(table, "loading", true);
     try {
       const [page, counts] = await Promise.all([api<ProductList>("GET", listPath(cursors.at(-1) ?? null)), loadSummary().catch(() => null), context.ready]);
       if (mine !== generation) return;
-      summaryData = counts ?? pageSummary(page);
-      nextCursor = page.next_cursor;
-      rows.clear();
-      for (const product of page.items) {
-        settle(product, context.toast);
-        rows.set(product.id, { product, element: rowElement(product, null), previousAmazon: null });
-      }
-      render();
+      show(page, counts ?? pageSummary(page));
     } catch (error) {
       if (mine !== generation) return;
       replace(content, h("s-banner", { tone: "critical", heading: "Products could not be loaded" }, plainMessage(error),
@@ -133,9 +135,24 @@ export function productsView(root: HTMLElement, context: Context): View {
     }
   }
 
+  function show(page: ProductList, counts: Summary): void {
+    summaryData = counts;
+    nextCursor = page.next_cursor;
+    const shown = new Map<number, ProductRow>();
+    for (const product of page.items) {
+      settle(product, context.toast);
+      const row = rows.get(product.id);
+      if (row) row.update(product);
+      shown.set(product.id, row ?? newRow(product));
+    }
+    rows.clear();
+    for (const [id, row] of shown) rows.set(id, row);
+    for (const id of [...selected]) if (!rows.has(id)) selected.delete(id);
+    render();
+  }
+
   function restart(): void {
     cursors = [null];
-    selected.clear();
     void load();
   }
 
@@ -156,31 +173,41 @@ export function productsView(root: HTMLElement, context: Context): View {
     showRows();
   }
 
+  /** Put this page's rows in the table: rows already in place stay (no re-render). */
   function showRows(): void {
-    body.replaceChildren(...[...rows.values()].map((r) => r.element));
-    if (rows.size === 0) body.append(h("s-table-row", {}, h("s-table-cell", {}, ""), h("s-table-cell", {}, "No product matches this search or view.")));
+    const wanted = [...rows.values()].map((r) => r.element);
+    const current = [...body.children];
+    if (wanted.length === 0) {
+      body.replaceChildren(h("s-table-row", {}, h("s-table-cell", {}, ""), h("s-table-cell", { "data-empty": "" }, "No product matches this search or view.")));
+    } else if (wanted.length !== current.length || wanted.some((row, index) => row !== current[index])) {
+      body.replaceChildren(...wanted);
+    }
     attr(table, "hasNextPage", Boolean(nextCursor));
     attr(table, "hasPreviousPage", cursors.length > 1);
-    for (const row of rows.values()) (row.element.querySelector("s-checkbox") as unknown as { checked: boolean }).checked = selected.has(row.product.id);
-    renderBulk(bulkBar, context, selection);
+    syncSelection();
   }
 
-  function rowElement(product: Product, previous: string | null): HTMLElement {
-    return renderRow(context, product, previous, {
-      selected: selected.has(product.id),
-      onSelect: (on) => { if (on) selected.add(product.id); else selected.delete(product.id); renderBulk(bulkBar, context, selection); },
+  function syncSelection(): void {
+    for (const row of rows.values()) row.selected = selected.has(row.product.id);
+    (selectAll as unknown as { checked: boolean }).checked = rows.size > 0 && [...rows.keys()].every((id) => selected.has(id));
+    bulk.update();
+  }
+
+  function newRow(product: Product): ProductRow {
+    return new ProductRow(context, product, selected.has(product.id), {
+      onSelect: (on) => {
+        if (on) selected.add(product.id);
+        else selected.delete(product.id);
+        (selectAll as unknown as { checked: boolean }).checked = [...rows.keys()].every((id) => selected.has(id));
+        bulk.update();
+      },
       onPush: (button) => void pushOne(product.id, button),
     });
   }
 
   function updateRow(product: Product): void {
     settle(product, context.toast);
-    const existing = rows.get(product.id);
-    if (!existing) return; // not on this page: the summary tells its story
-    const previous = existing.product.amazon_price !== product.amazon_price ? existing.product.amazon_price : existing.previousAmazon;
-    const element = rowElement(product, previous);
-    if (existing.element.isConnected) existing.element.replaceWith(element);
-    rows.set(product.id, { product, element, previousAmazon: previous });
+    rows.get(product.id)?.update(product); // not on this page: the summary tells its story
   }
 
   async function pushOne(id: number, button: HTMLElement): Promise<void> {
@@ -192,6 +219,7 @@ export function productsView(root: HTMLElement, context: Context): View {
       refreshSummarySoon();
     } catch (error) {
       context.toast(plainMessage(error), true);
+    } finally {
       button.removeAttribute("loading");
     }
   }
@@ -204,6 +232,7 @@ export function productsView(root: HTMLElement, context: Context): View {
       rows.get(id)?.element.remove();
       rows.delete(id);
       selected.delete(id);
+      syncSelection();
     }
   }
 
@@ -213,7 +242,7 @@ export function productsView(root: HTMLElement, context: Context): View {
       if (all) selected.delete(id);
       else selected.add(id);
     }
-    showRows();
+    syncSelection();
   }
 
   function refreshSummarySoon(): void {
@@ -243,22 +272,29 @@ export function productsView(root: HTMLElement, context: Context): View {
     }, 30);
   }
 
-  void load();
   /** An observation event carries Amazon's new price: show it at once, then refetch the row
    * for what pricing made of it (proposed price, status). */
   function applyObservation(data: Record<string, unknown>): void {
     const row = rows.get(Number(data.product_id));
     if (!row || data.quarantined) return;
+    const product = row.product;
+    const price = (data.price as string | null) ?? product.amazon_price;
+    const currency = (data.currency as string | null) ?? product.amazon_currency;
+    const moved = price !== product.amazon_price && currency === product.amazon_currency;
     updateRow({
-      ...row.product,
-      amazon_price: (data.price as string | null) ?? row.product.amazon_price,
-      amazon_currency: (data.currency as string | null) ?? row.product.amazon_currency,
-      availability: (data.availability as string) ?? row.product.availability,
-      observed_at: (data.observed_at as string) ?? row.product.observed_at,
-      last_polled_at: (data.observed_at as string) ?? row.product.last_polled_at,
+      ...product,
+      amazon_price: price,
+      amazon_currency: currency,
+      previous_amazon_price: moved ? product.amazon_price : product.previous_amazon_price,
+      availability: (data.availability as string) ?? product.availability,
+      delivery_earliest: "delivery_earliest" in data ? (data.delivery_earliest as string | null) : product.delivery_earliest,
+      delivery_latest: "delivery_latest" in data ? (data.delivery_latest as string | null) : product.delivery_latest,
+      observed_at: (data.observed_at as string) ?? product.observed_at,
+      last_polled_at: (data.observed_at as string) ?? product.last_polled_at,
     });
   }
 
+  void load();
   return {
     onEvent(event: LiveEvent) {
       if (event.type === "observation") applyObservation(event.data);

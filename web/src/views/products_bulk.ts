@@ -1,7 +1,10 @@
-/** Bulk actions on the selected rows: Update Shopify, approve, reject, pause, resume. */
+/**
+ * Bulk actions on the selected rows: Update Shopify, approve, reject, pause, resume. The bar is
+ * drawn once; a selection change only updates its count and whether it shows.
+ */
 import { api, plainMessage } from "../api";
 import type { Context } from "../context";
-import { h, replace } from "../dom";
+import { h } from "../dom";
 import { number } from "../format";
 import { expectOutcome } from "../outcomes";
 import type { Product } from "../types";
@@ -14,12 +17,14 @@ export interface Selection {
   done(ids: number[]): void;
 }
 
-export function renderBulk(bar: HTMLElement, context: Context, selection: Selection): void {
-  const count = selection.ids.size;
-  bar.hidden = count === 0;
-  if (count === 0) return;
-  const action = (label: string, run: () => Promise<string>, tone?: string) =>
-    h("s-button", { tone, onclick: (event: Event) => void bulk(event.currentTarget as HTMLElement, run) }, label);
+export interface BulkBar {
+  element: HTMLElement;
+  /** Show the bar and its count for the current selection (hidden when nothing is selected). */
+  update(): void;
+}
+
+export function bulkBar(context: Context, selection: Selection): BulkBar {
+  const count = h("s-text", { type: "strong", "data-selected-count": "" });
   const bulk = async (button: HTMLElement, run: () => Promise<string>) => {
     const ids = [...selection.ids];
     button.setAttribute("loading", "");
@@ -32,15 +37,26 @@ export function renderBulk(bar: HTMLElement, context: Context, selection: Select
       selection.done(ids);
     }
   };
-  replace(bar,
+  const action = (label: string, run: () => Promise<string>, tone?: string) =>
+    h("s-button", { tone, "data-bulk": label, onclick: (event: Event) => void bulk(event.currentTarget as HTMLElement, run) }, label);
+  const element = h("div", { class: "pb-bulk", role: "region", "aria-label": "Bulk actions", hidden: true },
     h("s-stack", { direction: "inline", gap: "base", alignItems: "center" },
-      h("s-text", { type: "strong" }, `${number(count)} selected`),
+      count,
       action("Update Shopify", () => bulkPush(selection)),
       action("Approve", () => bulkChange(selection, "approve")),
       action("Reject", () => bulkChange(selection, "reject"), "critical"),
       action("Pause", () => bulkPause(selection, true)),
       action("Resume", () => bulkPause(selection, false)),
       h("s-button", { variant: "tertiary", onclick: () => selection.clear() }, "Clear selection")));
+  return {
+    element,
+    update() {
+      const selected = selection.ids.size;
+      element.hidden = selected === 0;
+      const words = `${number(selected)} selected`;
+      if (count.textContent !== words) count.textContent = words;
+    },
+  };
 }
 
 async function bulkPush(selection: Selection): Promise<string> {
@@ -64,11 +80,20 @@ async function bulkChange(selection: Selection, verb: "approve" | "reject"): Pro
     }
   }
   const verbed = verb === "approve" ? "approved" : "rejected";
-  if (failures.length) throw new Error(`${done} ${verbed}; ${failures.length} refused: ${failures[0]}`);
-  return open.length === 0 ? "No selected product has a price change to decide on" : `${number(done)} price changes ${verbed}`;
+  if (failures.length) throw new Error(`${number(done)} ${verbed}; ${number(failures.length)} refused: ${failures[0]}`);
+  return open.length === 0 ? "No selected product has a price change to decide on" : `${changes(done)} ${verbed}`;
 }
 
 async function bulkPause(selection: Selection, paused: boolean): Promise<string> {
-  for (const id of selection.ids) await api("PATCH", `/api/products/${id}`, { paused });
-  return `${number(selection.ids.size)} products ${paused ? "paused" : "resumed"}`;
+  const ids = [...selection.ids];
+  const answers = await Promise.allSettled(ids.map((id) => api("PATCH", `/api/products/${id}`, { paused })));
+  const refused = answers.filter((a): a is PromiseRejectedResult => a.status === "rejected");
+  const verbed = paused ? "paused" : "resumed";
+  const done = ids.length - refused.length;
+  if (refused.length) throw new Error(`${number(done)} ${verbed}; ${refused.length} refused: ${plainMessage(refused[0].reason)}`);
+  return `${number(done)} ${done === 1 ? "product" : "products"} ${verbed}`;
+}
+
+function changes(count: number): string {
+  return `${number(count)} price ${count === 1 ? "change" : "changes"}`;
 }

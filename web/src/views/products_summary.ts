@@ -1,7 +1,11 @@
-/** The summary bar: products, the list views' counts, pushes today, budget used, last poll. */
+/**
+ * The summary bar: products, the list views' counts, pushes today, budget used, last poll.
+ * The cards are drawn once; a new summary changes only the values that moved. Values are kept
+ * short enough for a card ("12 / 100K", "5 min. ago") with the full words in their title.
+ */
 import { api } from "../api";
-import { h, replace } from "../dom";
-import { ago, number } from "../format";
+import { h } from "../dom";
+import { ago, compact, dateTime, number } from "../format";
 import type { Usage } from "../types";
 
 export interface Summary {
@@ -18,19 +22,45 @@ export function loadSummary(): Promise<Summary> {
   return api<Summary>("GET", "/api/summary");
 }
 
-export function renderSummary(container: HTMLElement, summary: Summary): void {
-  const metric = (label: string, value: string, id: string) =>
-    h("s-box", { padding: "base", background: "base", borderRadius: "base", border: "base", "data-metric": id },
-      h("s-text", { color: "subdued" }, label), h("div", { class: "pb-metric" }, value));
+const METRICS: [id: string, label: string][] = [
+  ["linked", "Linked"],
+  ["needs_approval", "To approve"],
+  ["held", "Held"],
+  ["failed", "Failed"],
+  ["overridden", "Overridden"],
+  ["pushes_today", "Pushed today"],
+  ["budget", "Budget used"],
+  ["last_poll", "Last poll"],
+];
+
+/** Each metric's value and its full words: [shown, title]. */
+function values(summary: Summary): Record<string, [string, string]> {
   const views = summary.views;
-  replace(container,
-    metric("Linked", number(summary.products), "linked"),
-    metric("Needs approval", number(views.needs_approval ?? 0), "needs_approval"),
-    metric("Held", number(views.held ?? 0), "held"),
-    metric("Failed", number(views.failed ?? 0), "failed"),
-    metric("Overridden", number(views.overridden ?? 0), "overridden"),
-    metric("Pushed today", summary.pushes_today === null ? "—" : number(summary.pushes_today), "pushes_today"),
-    metric("Budget used", `${number(summary.usage.used)} / ${number(summary.usage.budget)}`, "budget"),
-    metric("Last poll", ago(summary.last_poll_at), "last_poll"),
-  );
+  const count = (value: number) => [number(value), number(value)] as [string, string];
+  const { used, budget } = summary.usage;
+  return {
+    linked: count(summary.products),
+    needs_approval: count(views.needs_approval ?? 0),
+    held: count(views.held ?? 0),
+    failed: count(views.failed ?? 0),
+    overridden: count(views.overridden ?? 0),
+    pushes_today: summary.pushes_today === null ? ["—", "not known"] : count(summary.pushes_today),
+    budget: [`${compact(used)} / ${compact(budget)}`, `${number(used)} of ${number(budget)} Oxylabs results this month`],
+    last_poll: [ago(summary.last_poll_at, Date.now(), "narrow"), summary.last_poll_at ? dateTime(summary.last_poll_at) : "never"],
+  };
+}
+
+export function renderSummary(container: HTMLElement, summary: Summary): void {
+  if (container.childElementCount !== METRICS.length) {
+    container.replaceChildren(...METRICS.map(([id, label]) =>
+      h("s-box", { padding: "base", background: "base", borderRadius: "base", border: "base", "data-metric": id },
+        h("s-text", { color: "subdued" }, label), h("div", { class: "pb-metric" }))));
+  }
+  const shown = values(summary);
+  for (const card of container.children) {
+    const [value, title] = shown[(card as HTMLElement).dataset.metric ?? ""] ?? ["", ""];
+    const metric = card.querySelector(".pb-metric") as HTMLElement;
+    if (metric.textContent !== value) metric.textContent = value;
+    if (metric.title !== title) metric.title = title;
+  }
 }

@@ -1,8 +1,8 @@
 /**
- * Settings: the store-wide pricing rules, with App Bridge's save bar while anything is
- * unsaved and a live preview (PATCH ?preview=true) of how many prices change and by how much.
- * Fields the server does not report are not shown (cost basis, polling tier and budget appear
- * when /api/shop/settings carries them).
+ * Settings: the store-wide pricing rules, the polling tier and the monthly Oxylabs budget, with
+ * App Bridge's save bar while anything is unsaved and a live preview (PATCH ?preview=true) of
+ * how many prices change and by how much, product by product (title, money in the shop's
+ * currency and locale). Fields the server does not report are not shown.
  */
 import { api, ApiError, plainMessage } from "../api";
 import type { Context, View } from "../context";
@@ -16,7 +16,7 @@ const SAVE_BAR = "pb-settings-save-bar";
 interface FieldSpec {
   name: string;
   label: string;
-  kind: "number" | "money" | "select" | "switch";
+  kind: "number" | "money" | "select" | "switch" | "count";
   details: string;
   options?: [string, string][];
   optional?: boolean;
@@ -30,13 +30,18 @@ const FIELDS: FieldSpec[] = [
   { name: "min_margin_percent", label: "Margin floor (%)", kind: "number", details: "No price is ever pushed below cost plus this margin; such prices are held." },
   { name: "auto_push_tolerance_percent", label: "Auto-push tolerance (%)", kind: "number", optional: true, details: "Changes within this percentage go to Shopify without approval. Empty: approve every change." },
   { name: "out_of_stock_action", label: "When Amazon is out of stock", kind: "select", details: "", options: [["none", "Do nothing"], ["zero_inventory", "Set Shopify inventory to zero"]] },
-  { name: "cost_basis", label: "Cost basis", kind: "select", details: "Which Amazon price counts as your cost.", options: [["buy_box", "Buy box price"], ["lowest_offer", "Lowest offer"], ["landed", "Landed cost (with delivery)"]] },
-  { name: "polling_tier", label: "Polling tier", kind: "select", details: "How often Amazon is checked.", options: [["hot", "Hot (most often)"], ["normal", "Normal"], ["cold", "Cold (least often)"]] },
-  { name: "monthly_budget", label: "Monthly Oxylabs budget (results)", kind: "number", details: "Polling stops for the month when it is used up." },
+  { name: "cost_basis", label: "Cost basis", kind: "select", details: "What the markup applies to. The margin floor always counts Amazon's shipping.",
+    options: [["landed_cost", "Amazon price plus shipping (landed cost)"], ["item_price", "Amazon price alone"]] },
+  { name: "polling_tier", label: "Polling tier", kind: "select", details: "How often PriceBridge checks Amazon for products without a tier of their own; a price that moves is checked twice as often.",
+    options: [["hot", "Hot: every 15 minutes"], ["normal", "Normal: every hour"], ["cold", "Cold: every 6 hours"]] },
+  { name: "oxylabs_monthly_budget", label: "Monthly Oxylabs budget (results)", kind: "count", optional: true,
+    details: "Each check of Amazon uses one result; checks stop for the month when it is used up." },
 ];
 
 interface PreviewRow {
   product_id: number;
+  title: string | null;
+  asin: string;
   before: { proposed_price: string | null; held_reason: string | null };
   after: { proposed_price: string | null; held_reason: string | null; held_message: string | null };
 }
@@ -80,6 +85,13 @@ export function settingsView(root: HTMLElement, context: Context): View {
           (spec.options ?? []).map(([v, label]) => h("s-option", { value: v, selected: v === value }, label)));
       } else if (spec.kind === "switch") {
         control = h("s-switch", { label: spec.label, details: spec.details, name: spec.name, checked: Boolean(value), onchange });
+      } else if (spec.kind === "count") {
+        const fallback = (saved as Settings).oxylabs_monthly_budget_default;
+        const own = !(saved as Settings).oxylabs_monthly_budget_is_default;
+        control = h("s-number-field", {
+          label: spec.label, details: `${spec.details} Empty: the default, ${number(fallback)}.`, name: spec.name,
+          value: own ? String(value) : "", placeholder: `${number(fallback)} (default)`, min: 0, step: 1, oninput: onchange, onchange,
+        });
       } else {
         control = h(spec.kind === "money" ? "s-money-field" : "s-number-field", {
           label: spec.kind === "money" && currency ? `${spec.label} (${currency})` : spec.label, details: spec.details,
@@ -98,13 +110,20 @@ export function settingsView(root: HTMLElement, context: Context): View {
     const raw = String((control as unknown as { value: string }).value ?? "").trim();
     if (spec.kind === "select") return raw;
     if (raw === "") return spec.optional ? null : "";
+    if (spec.kind === "count") return /^\d+$/.test(raw) ? Number(raw) : raw; // the server names a bad one
     return raw;
+  }
+
+  /** What the server holds for the field, as the form reads it back. */
+  function original(spec: FieldSpec): unknown {
+    if (spec.kind === "count") return saved?.oxylabs_monthly_budget_is_default ? null : saved?.[spec.name];
+    return saved?.[spec.name];
   }
 
   function edited(spec: FieldSpec, control: HTMLElement): void {
     const value = readValue(spec, control);
-    const original = saved?.[spec.name];
-    if (String(value ?? "") === String(original ?? "")) delete values[spec.name];
+    const original_ = original(spec);
+    if (String(value ?? "") === String(original_ ?? "")) delete values[spec.name];
     else values[spec.name] = value;
     control.removeAttribute("error");
     if (Object.keys(values).length) void shopify.saveBar.show(SAVE_BAR);
@@ -128,6 +147,7 @@ export function settingsView(root: HTMLElement, context: Context): View {
   }
 
   function showPreview(rows: PreviewRow[]): void {
+    const currency = saved?.currency ?? null;
     const moved = rows.filter((r) => r.before.proposed_price !== r.after.proposed_price || r.before.held_reason !== r.after.held_reason);
     const deltas = moved.map((r) => {
       const before = Number(r.before.proposed_price);
@@ -141,8 +161,10 @@ export function settingsView(root: HTMLElement, context: Context): View {
         moved.length === 0 ? "No price would change." :
         `${number(moved.length)} of ${number(rows.length)} prices would change, by ${signedPercent(average)} on average.`),
       held ? h("s-text", { tone: "warning" }, `${number(held)} would be held (below the margin floor or otherwise unsafe).`) : null,
-      moved.length ? h("ul", { class: "pb-preview" }, moved.slice(0, 8).map((r) => h("li", {},
-        `Product ${r.product_id}: ${money(r.before.proposed_price)} → ${r.after.held_reason ? `held (${r.after.held_message ?? holdWords(r.after.held_reason)})` : money(r.after.proposed_price)}`))) : null));
+      moved.length ? h("ul", { class: "pb-preview" }, moved.slice(0, 8).map((r) => h("li", { "data-preview-product": r.product_id },
+        h("span", { class: "pb-title" }, r.title || `Amazon ${r.asin}`), h("br"),
+        `${money(r.before.proposed_price, currency)} → ${r.after.held_reason ? `held (${r.after.held_message ?? holdWords(r.after.held_reason)})` : money(r.after.proposed_price, currency)}`))) : null,
+      moved.length > 8 ? h("s-text", { color: "subdued" }, `and ${number(moved.length - 8)} more`) : null));
   }
 
   function showError(error: unknown): void {
