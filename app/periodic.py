@@ -25,5 +25,6 @@ def periodic_tasks() -> tuple[PeriodicTask, ...]:
         # Every 5 s: a push abandoned by a killed worker is recovered well within a minute.
         PeriodicTask("pricing-recover-pushing", timedelta(seconds=5), push.enqueue_recoveries),
         PeriodicTask("pricing-reconcile", timedelta(hours=6), push.enqueue_reconciliations),
-        PeriodicTask("webhook-sweep", timedelta(minutes=1), requeue_waiting_deliveries),
+        # Every 5 s: a delivery whose drain was lost (Redis restarted) is handled within 20 s.
+        PeriodicTask("webhook-sweep", timedelta(seconds=5), requeue_waiting_deliveries),
     )

@@ -1,8 +1,10 @@
-"""One handler per webhook topic, run by the `process_webhook` job inside its transaction.
+"""One handler per webhook topic, run by the shop's drain (`process_shop_webhooks`) inside a
+savepoint of its transaction.
 
-A handler changes rows and never commits: the job commits the handler's changes together with
-`WebhookEvent.processed_at`, so a delivery takes effect exactly once or not at all. Handlers
-must also be safe to run again after a failed attempt (RQ retries the job).
+A handler changes rows and never commits: the drain commits the handler's changes together
+with `WebhookEvent.processed_at`, so a delivery takes effect exactly once or not at all.
+Handlers must also be safe to run again after a failed attempt (RQ retries the drain when a
+dependency was unreachable).
 
 `shopify.app.toml` names these functions next to each subscription.
 """

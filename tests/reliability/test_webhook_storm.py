@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from tests.reliability.figures import Figures, report
 from tests.reliability.shops import install, timed
 from tests.reliability.stack import Stack, http_json, wait_until
 
@@ -77,11 +78,16 @@ def test_a_webhook_storm_with_duplicates_and_tampering(stack: Stack) -> None:
     handled = Counter(re.findall(r"webhook \S+ (\S+) processed", worker_log))
     duplicated = sum(count - 1 for webhook_id, count in handled.items() if webhook_id in genuine)
     server_errors = sum(count for status, count in statuses.items() if status >= 500)
-    print(
-        f"\nwebhooks: {DELIVERIES} sent in {sent_in} s ({sum(statuses.values())} requests, "
-        f"{dict(statuses)}); lost {lost}, duplicated {duplicated}, tampered stored "
-        f"{stored_tampered}, 5xx {server_errors}, converged in {converged} s"
-    )
     assert statuses[401] >= len(tampered)
-    assert (lost, duplicated, stored_tampered, server_errors) == (0, 0, 0, 0)
-    assert converged < 60
+    assert stored_tampered == 0
+    report(
+        Figures(
+            f"webhook storm of {DELIVERIES}",
+            lost,
+            duplicated,
+            server_errors,
+            converged,
+            f"sent in {sent_in} s ({sum(statuses.values())} requests, {dict(statuses)}); "
+            f"tampered stored {stored_tampered}",
+        )
+    )

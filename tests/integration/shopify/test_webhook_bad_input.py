@@ -1,5 +1,5 @@
 """Webhooks: a signed body nested past the parser's limit is 400, not 500; a delivery whose
-job died with its worker is enqueued again (issue 14)."""
+drain died with its worker is drained again (issue 14)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,16 @@ from app.broker import current_broker
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Product
-from app.shopify.webhooks import process_webhook, requeue_waiting_deliveries
+from app.shopify.webhooks import (
+    SWEEP_AFTER,
+    drain_deliveries,
+    drain_queued_key,
+    requeue_waiting_deliveries,
+)
 from tests.integration.factories import make_product
 from tests.integration.shopify.test_webhooks import (
     deliver,
+    drain_ids,
     event,
     event_count,
     fixture_body,
@@ -59,15 +65,19 @@ def kill_mid_job(job_id: str) -> None:
 def test_a_delivery_whose_worker_died_is_swept_again(app: Flask, client: FlaskClient) -> None:
     installed_shop()
     assert deliver(client, "app/uninstalled", fixture_body("app/uninstalled"), webhook_id="wh-k")
-    kill_mid_job("webhook-wh-k")
+    (drain,) = drain_ids()
+    current_broker().redis.delete(drain_queued_key(SHOP))  # the drain started, then died
+    kill_mid_job(drain)
     assert queued_job_ids() == []
-    later = utcnow() + timedelta(minutes=3)
+    assert requeue_waiting_deliveries(utcnow() + SWEEP_AFTER / 2) == 0  # too recent to tell
+    later = utcnow() + SWEEP_AFTER + timedelta(seconds=1)
     assert requeue_waiting_deliveries(later) == 1
-    assert queued_job_ids() == ["webhook-wh-k"]
-    # Shopify's retry of the same delivery finds the job waiting: enqueued once, not twice.
+    (again,) = drain_ids()
+    assert again != drain
+    # Shopify's retry of the same delivery finds that drain queued: enqueued once, not twice.
     deliver(client, "app/uninstalled", fixture_body("app/uninstalled"), webhook_id="wh-k")
-    assert queued_job_ids() == ["webhook-wh-k"]
-    assert process_webhook("wh-k") == "processed"
+    assert drain_ids() == [again]
+    assert drain_deliveries(SHOP).counts() == {"processed": 1, "rejected": 0, "failed": 0}
     assert event_count() == 1
 
 
@@ -93,7 +103,7 @@ def test_a_products_update_that_cannot_be_stored_is_recorded_and_ends(
         variant["updated_at"] = updated_at
     body = json.dumps(payload).encode()
     assert deliver(client, "products/update", body, webhook_id="wh-big").status_code == 200
-    assert process_webhook("wh-big") == "rejected"
+    assert drain_deliveries(SHOP).counts() == {"processed": 0, "rejected": 1, "failed": 0}
     recorded = event("wh-big")
     assert recorded is not None
     assert recorded.error  # the reason, for a person to see
@@ -103,5 +113,6 @@ def test_a_products_update_that_cannot_be_stored_is_recorded_and_ends(
     # Processing has ended: neither the sweep nor Shopify's retry runs it again.
     assert requeue_waiting_deliveries(utcnow() + timedelta(hours=1)) == 0
     db.session.expunge_all()  # the retry arrives in a request of its own
+    (first,) = drain_ids()  # queued by the first delivery
     assert deliver(client, "products/update", body, webhook_id="wh-big").status_code == 200
-    assert queued_job_ids() == ["webhook-wh-big"]  # the first delivery's job, never another
+    assert drain_ids() == [first]  # never another

@@ -18,16 +18,24 @@ from flask.testing import FlaskClient
 from rq import SimpleWorker
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.test import TestResponse
 
 from app.broker import current_broker
+from app.clock import utcnow
 from app.extensions import db
 from app.jobs.worker import AppWorker
 from app.models import Shop, WebhookEvent
 from app.observability.logging import ContextFilter
 from app.shopify import webhook_handlers
 from app.shopify.webhook_handlers import ReceivedWebhook
-from app.shopify.webhooks import MAX_BODY_BYTES, requeue_waiting_deliveries, webhook_job_id
+from app.shopify.webhooks import (
+    MAX_BODY_BYTES,
+    SWEEP_AFTER,
+    drain_deliveries,
+    drain_queued_key,
+    requeue_waiting_deliveries,
+)
 from tests.integration.factories import make_shop
 from tests.support import SHOPIFY_SIM_DATA, TEST_SHOPIFY_API_SECRET, load_fixture
 
@@ -88,6 +96,14 @@ def queued_job_ids() -> list[str]:
     return current_broker().queue("webhooks").get_job_ids()
 
 
+def drain_ids(shop: str = SHOP) -> list[str]:
+    """The queued jobs, each checked to be a drain of `shop`'s deliveries."""
+    ids = queued_job_ids()
+    prefix = f"webhooks-{shop.replace('.', '_')}-"
+    assert all(job_id.startswith(prefix) for job_id in ids), ids
+    return ids
+
+
 def event(webhook_id: str) -> WebhookEvent | None:
     db.session.expire_all()
     return db.session.get(WebhookEvent, webhook_id)
@@ -135,7 +151,7 @@ def test_a_good_hmac_is_200_recorded_and_processed_once(
     body = fixture_body("app/uninstalled")
     answer = deliver(client, "app/uninstalled", body, webhook_id="wh-good-1")
     assert answer.status_code == 200
-    assert queued_job_ids() == [webhook_job_id("wh-good-1")] == ["webhook-wh-good-1"]
+    assert len(drain_ids()) == 1
     recorded = event("wh-good-1")
     assert recorded is not None
     assert (recorded.shop_domain, recorded.topic, recorded.api_version) == (
@@ -163,7 +179,7 @@ def test_a_replayed_webhook_id_is_200_and_not_processed_twice(
     first = deliver(client, "app/uninstalled", body, webhook_id="wh-replay")
     while_queued = deliver(client, "app/uninstalled", body, webhook_id="wh-replay")
     assert (first.status_code, while_queued.status_code) == (200, 200)
-    assert len(queued_job_ids()) == 1
+    assert len(drain_ids()) == 1
 
     run_webhook_jobs(app)
     after_processing = deliver(client, "app/uninstalled", body, webhook_id="wh-replay")
@@ -174,16 +190,61 @@ def test_a_replayed_webhook_id_is_200_and_not_processed_twice(
     assert event_count() == 1
 
 
-def test_running_the_job_again_does_nothing(
+def test_draining_again_does_nothing(
     app: Flask, client: FlaskClient, handled: list[ReceivedWebhook]
 ) -> None:
-    from app.shopify.webhooks import process_webhook
-
     installed_shop()
     deliver(client, "app/uninstalled", fixture_body("app/uninstalled"), webhook_id="wh-idem")
     run_webhook_jobs(app)
-    assert process_webhook("wh-idem") == "already processed"
+    assert drain_deliveries(SHOP).counts() == {"processed": 0, "rejected": 0, "failed": 0}
     assert len(handled) == 1
+
+
+def test_one_drain_handles_a_storm_in_arrival_order(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook]
+) -> None:
+    """250 deliveries of one shop: one job (not 250), three chunks, each delivery once."""
+    body = fixture_body("customers/redact")
+    ids = [f"wh-storm-{n:03d}" for n in range(250)]
+    for webhook_id in ids:
+        assert deliver(client, "customers/redact", body, webhook_id=webhook_id).status_code == 200
+    assert len(drain_ids()) == 1
+    run_webhook_jobs(app)
+    assert [call.webhook_id for call in handled] == ids
+    assert queued_job_ids() == []
+    waiting = select(func.count()).where(WebhookEvent.processed_at.is_(None))
+    assert db.session.scalar(waiting) == 0
+
+
+def test_a_delivery_committed_while_the_drain_runs_queues_the_next_drain(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drain deletes its "queued" key before it reads a row: a delivery arriving while it
+    runs queues the next drain, so none is lost between a drain's last read and its end."""
+    body = fixture_body("customers/redact")
+    deliver(client, "customers/redact", body, webhook_id="wh-first")
+    (first,) = drain_ids()
+    queued_mid_drain: list[list[str]] = []
+    original = webhook_handlers.HANDLERS["customers/redact"]
+
+    def handler(webhook: ReceivedWebhook) -> None:
+        if webhook.webhook_id == "wh-first":
+            with app.app_context():
+                answer = deliver(app.test_client(), "customers/redact", body, webhook_id="wh-late")
+                assert answer.status_code == 200
+                queued_mid_drain.append(drain_ids())
+        original(webhook)
+
+    monkeypatch.setitem(webhook_handlers.HANDLERS, "customers/redact", handler)
+    run_webhook_jobs(app)
+    (queued,) = queued_mid_drain
+    assert len(queued) == 1
+    assert queued != [first]
+    assert sorted(call.webhook_id for call in handled) == ["wh-first", "wh-late"]
+    recorded = event("wh-late")
+    assert recorded is not None
+    assert recorded.processed_at is not None
+    assert current_broker().redis.get(drain_queued_key(SHOP)) is None
 
 
 @pytest.mark.parametrize("style", ["x-shopify", "shopify"])
@@ -315,11 +376,16 @@ def test_a_duplicate_of_a_delivery_whose_job_was_lost_is_enqueued_again(
 ) -> None:
     body = fixture_body("customers/redact")
     deliver(client, "customers/redact", body, webhook_id="wh-lost")
-    Job.fetch(webhook_job_id("wh-lost"), connection=current_broker().redis).delete()
+    (lost,) = drain_ids()
+    Job.fetch(lost, connection=current_broker().redis).delete()  # its "queued" key remains
     assert queued_job_ids() == []
 
     assert deliver(client, "customers/redact", body, webhook_id="wh-lost").status_code == 200
-    assert queued_job_ids() == [webhook_job_id("wh-lost")]
+    (again,) = drain_ids()
+    assert again != lost
+    # A third copy finds that drain queued: nothing more is enqueued.
+    assert deliver(client, "customers/redact", body, webhook_id="wh-lost").status_code == 200
+    assert drain_ids() == [again]
     run_webhook_jobs(app)
     assert [call.webhook_id for call in handled] == ["wh-lost"]
 
@@ -348,16 +414,16 @@ def test_a_redis_restart_loses_no_delivery_the_sweep_enqueues_it_again(
     run_webhook_jobs(app)
     handled.clear()
     deliver(client, "shop/redact", body, webhook_id="wh-redis-restart-2")
-    current_broker().redis.delete(*current_broker().redis.keys("rq:*"))  # Redis lost its jobs
+    current_broker().redis.flushdb()  # Redis restarted without its data
     assert queued_job_ids() == []
     received = event("wh-redis-restart-2")
     assert received is not None
 
-    # Too recent: the job may still be on its way.
-    assert requeue_waiting_deliveries(received.received_at + timedelta(seconds=30)) == 0
-    later = received.received_at + timedelta(minutes=3)
+    # Too recent: the drain may still be on its way.
+    assert requeue_waiting_deliveries(received.received_at + SWEEP_AFTER / 2) == 0
+    later = received.received_at + SWEEP_AFTER + timedelta(seconds=1)
     assert requeue_waiting_deliveries(later) == 1
-    assert requeue_waiting_deliveries(later) == 0  # its job now exists
+    assert requeue_waiting_deliveries(later) == 0  # its drain is queued now
     run_webhook_jobs(app)
     assert [call.webhook_id for call in handled] == ["wh-redis-restart-2"]
     processed = event("wh-redis-restart-2")
@@ -377,27 +443,63 @@ def test_a_malformed_payload_is_recorded_as_an_error_and_not_retried(
     assert recorded.processed_at is None
     assert recorded.error is not None
     assert "'current' is not a list" in recorded.error
-    job = Job.fetch(webhook_job_id("wh-malformed"), connection=current_broker().redis)
+    (drain,) = current_broker().queue("webhooks").finished_job_registry.get_job_ids()
+    job = Job.fetch(drain, connection=current_broker().redis)
     assert job.get_status() == JobStatus.FINISHED
-    assert job.return_value() == "rejected"
+    assert job.return_value() == {"processed": 0, "rejected": 1, "failed": 0}
+    # Processing has ended: neither the sweep nor Shopify's retry drains it again.
+    assert requeue_waiting_deliveries(utcnow() + timedelta(hours=1)) == 0
+    db.session.expunge_all()  # the retry arrives in a request of its own
+    assert deliver(client, "app/scopes_update", body, webhook_id="wh-malformed").status_code == 200
+    assert queued_job_ids() == []
 
 
-def test_a_failing_handler_records_the_error_and_the_job_is_retried(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+def test_a_handler_bug_is_recorded_on_its_delivery_and_the_others_are_handled(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(webhook: ReceivedWebhook) -> None:
-        raise RuntimeError("database went away")
+        raise RuntimeError("a bug in the handler")
 
     monkeypatch.setitem(webhook_handlers.HANDLERS, "customers/redact", broken)
     deliver(client, "customers/redact", fixture_body("customers/redact"), webhook_id="wh-broken")
+    body = fixture_body("customers/data_request")
+    deliver(client, "customers/data_request", body, webhook_id="wh-after")
     run_webhook_jobs(app)
     recorded = event("wh-broken")
     assert recorded is not None
     assert recorded.processed_at is None
-    assert recorded.error == "RuntimeError: database went away"
-    job = Job.fetch(webhook_job_id("wh-broken"), connection=current_broker().redis)
+    assert recorded.error == "RuntimeError: a bug in the handler"
+    after = event("wh-after")
+    assert after is not None
+    assert after.processed_at is not None
+    assert [call.webhook_id for call in handled] == ["wh-after"]
+
+
+def test_a_database_outage_mid_drain_keeps_the_rest_waiting_and_retries(
+    app: Flask, client: FlaskClient, handled: list[ReceivedWebhook], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = fixture_body("customers/redact")
+    for webhook_id in ("wh-1", "wh-2", "wh-3"):
+        deliver(client, "customers/redact", body, webhook_id=webhook_id)
+    original = webhook_handlers.HANDLERS["customers/redact"]
+
+    def outage_at_the_second(webhook: ReceivedWebhook) -> None:
+        if webhook.webhook_id == "wh-2":
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        original(webhook)
+
+    monkeypatch.setitem(webhook_handlers.HANDLERS, "customers/redact", outage_at_the_second)
+    run_webhook_jobs(app)
+    states = {w: event(w) for w in ("wh-1", "wh-2", "wh-3")}
+    # Nothing of the chunk was committed (the connection is gone); nothing marked failed.
+    assert all(e is not None and (e.processed_at, e.error) == (None, None) for e in states.values())
+    (drain,) = current_broker().queue("webhooks").scheduled_job_registry.get_job_ids()
+    job = Job.fetch(drain, connection=current_broker().redis)
     assert job.get_status() == JobStatus.SCHEDULED
     assert job.retries_left == 2
+
+    monkeypatch.setitem(webhook_handlers.HANDLERS, "customers/redact", original)
+    assert drain_deliveries(SHOP).counts() == {"processed": 3, "rejected": 0, "failed": 0}
 
 
 class Collect(logging.Handler):
@@ -430,4 +532,4 @@ def test_every_log_line_of_a_webhook_carries_its_shop_and_job_id(
     for record in collect.records:
         # The ECS names the JSON lines carry (app/observability/logging.py).
         assert getattr(record, "labels.shop", None) == SHOP, record.getMessage()
-        assert getattr(record, "labels.job_id", None) == "webhook-wh-logs", record.getMessage()
+        assert getattr(record, "labels.webhook_id", None) == "wh-logs", record.getMessage()
