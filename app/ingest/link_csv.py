@@ -376,6 +376,15 @@ def _listing(cells: list[str], columns: Columns, problem: _Problem) -> Listing |
                 " its product URL.",
             )
             return None
+        if "/" not in text and "." not in text and not ASIN_PATTERN.fullmatch(text.upper()):
+            problem(
+                "listing",
+                "invalid_listing",
+                f'"{text}" is not an ASIN (10 letters or digits, such as B0CYVN8CCQ) nor an'
+                " Amazon product URL.",
+                header,
+            )
+            return None
         try:
             found.append((header, parse_listing(text, marketplace)))
         except ListingError as error:

@@ -49,6 +49,7 @@ LISTINGS: tuple[tuple[str, str], ...] = (
     *((f"B0E2E0000{number}", "com") for number in range(1, 6)),
     *((f"B0SET0000{number}", "com") for number in range(3)),
     ("B0KEY00001", "com"),
+    *((f"B0CSV0000{number}", "com") for number in range(1, 3)),  # the CSV import's
     ("B0YEN00001", "co.jp"),
 )
 #: How many price periods a test may move Amazon's clock (the most any moves is five) and

@@ -144,3 +144,13 @@ def test_rows_beyond_the_limit_are_refused_blank_lines_aside() -> None:
     head = "SKU,ASIN,Marketplace\n"
     assert len(read(head + "a,B0CYVN8CCQ,com\n\n" * 3, max_rows=3)[0]) == 3
     assert refused((head + "a,B0CYVN8CCQ,com\n" * 4).encode(), max_rows=3).code == "too_many_rows"
+
+
+def test_a_listing_that_is_neither_an_asin_nor_a_url_says_so_as_typed() -> None:
+    _, problems = read("SKU,ASIN,Marketplace\nA,B0CSV0000,com\nB,amazon.com/gp/help,com\n")
+    assert [(p.line, p.code) for p in problems] == [(2, "invalid_listing"), (3, "invalid_listing")]
+    assert problems[0].reason == (
+        '"B0CSV0000" is not an ASIN (10 letters or digits, such as B0CYVN8CCQ) nor an Amazon'
+        " product URL."
+    )
+    assert "No product (ASIN) found" in problems[1].reason

@@ -1,104 +1,188 @@
 /**
- * CSV import of links (dry run, then an all-or-nothing commit, with progress for big files and
- * every bad row with its line and reason) and CSV export. Downloads go through fetch, since
- * App Bridge's session token travels in a header a plain link cannot carry.
+ * CSV import of links and CSV export (issue 11's /api/products/imports):
+ * choose a file -> every row is checked (the dry run: nothing is linked) -> the report, with
+ * every bad row's line, column and reason -> "Import" -> every row checked again and every
+ * link written, or none. A big file is checked and imported by a job: its progress comes as
+ * `import` events on the live stream (and by asking, every few seconds, when the socket is
+ * down). Downloads go through fetch, since App Bridge's session token travels in a header a
+ * plain link cannot carry.
  */
-import { ApiError, plainMessage, postForm } from "../api";
+import { api, ApiError, plainMessage, postForm } from "../api";
 import type { Context } from "../context";
 import { h, replace } from "../dom";
 import { number } from "../format";
 
-export const IMPORT_PATH = "/api/products/import";
+export const IMPORTS_PATH = "/api/products/imports";
+export const TEMPLATE_PATH = `${IMPORTS_PATH}/template.csv`;
 export const EXPORT_PATH = "/api/export/products.csv";
 export const CHANGES_EXPORT_PATH = "/api/export/price-changes.csv";
+/** Bad rows listed on the page; the count says how many more there are. */
+const SHOWN_ERRORS = 100;
+const POLL_MS = 3000;
 
-interface RowError {
+export interface RowError {
   line: number;
-  reason?: string;
-  message?: string;
-  column?: string | null;
+  column: string | null;
+  code: string;
+  reason: string;
 }
 
-interface ImportReport {
-  dry_run?: boolean;
-  rows?: number;
-  valid?: number;
-  imported?: number;
-  errors?: RowError[];
-  job_id?: string;
+/** GET /api/products/imports/{id}. */
+export interface LinkImport {
+  id: number;
+  state: "validating" | "validated" | "invalid" | "importing" | "imported" | "failed";
+  filename: string | null;
+  row_count: number;
+  checked: number;
+  imported: number;
+  error_count: number;
+  errors: RowError[];
+  ignored_columns: string[];
+  failure: { code: string; message: string } | null;
 }
 
-export function csvSection(context: Context): HTMLElement {
-  let file: File | null = null;
+export interface CsvSection {
+  element: HTMLElement;
+  /** An `import` event of the live stream (data: import_id, state, checked, row_count, ...). */
+  onImportEvent(data: Record<string, unknown>): void;
+  /** Leaving the page: stop asking for progress. */
+  stop(): void;
+}
+
+const RUNNING = new Set(["validating", "importing"]);
+
+export function csvSection(context: Context): CsvSection {
+  let current: LinkImport | null = null;
+  let pollTimer: number | undefined;
   const report = h("div", { "aria-live": "polite", "data-import-report": "" });
   const progress = h("div", { "aria-live": "polite", "data-import-progress": "" });
-  const input = h("input", { type: "file", accept: ".csv,text/csv", id: "pb-csv-file", class: "pb-file",
-    onchange: (event: Event) => { file = (event.currentTarget as HTMLInputElement).files?.[0] ?? null; void dryRun(); } });
-  const commit = h("s-button", { variant: "primary", disabled: true, onclick: () => void runImport() }, "Import");
+  const input = h("input", {
+    type: "file", accept: ".csv,text/csv", id: "pb-csv-file", class: "pb-file", "data-import-file": "",
+    onchange: (event: Event) => {
+      const file = (event.currentTarget as HTMLInputElement).files?.[0];
+      if (file) void check(file);
+    },
+  }) as HTMLInputElement;
+  const commit = h("s-button", { variant: "primary", disabled: true, "data-action": "import", onclick: () => void runImport() }, "Import");
 
-  async function send(dry: boolean): Promise<ImportReport> {
-    const form = new FormData();
-    form.append("file", file as File);
-    return postForm<ImportReport>(`${IMPORT_PATH}${dry ? "?dry_run=true" : ""}`, form);
-  }
-
-  async function dryRun(): Promise<void> {
-    commit.setAttribute("disabled", "");
-    replace(progress);
-    if (!file) { replace(report); return; }
-    replace(report, h("s-spinner", { accessibilityLabel: "Checking the file" }));
-    try {
-      showReport(await send(true), true);
-    } catch (error) {
-      showError(error);
-    }
-  }
-
-  function showReport(answer: ImportReport, dry: boolean): void {
-    const errors = answer.errors ?? [];
-    const rows = answer.rows ?? (answer.valid ?? 0) + errors.length;
-    if (errors.length) {
-      replace(report, h("s-banner", { tone: "critical", heading: `${number(errors.length)} of ${number(rows)} rows have problems; nothing was imported` },
-        h("s-paragraph", {}, "Fix these rows and choose the file again:"),
-        h("div", { class: "pb-errors" }, h("s-unordered-list", {}, errors.slice(0, 200).map((e) =>
-          h("s-list-item", { "data-line": e.line }, `Line ${e.line}: ${e.reason ?? e.message ?? "invalid"}`))))));
+  function show(found: LinkImport): void {
+    current = found;
+    window.clearTimeout(pollTimer);
+    if (RUNNING.has(found.state)) {
+      showProgress(found.state, found.checked, found.row_count);
+      pollTimer = window.setTimeout(() => void poll(found.id), POLL_MS);
       return;
     }
-    if (dry) {
-      replace(report, h("s-banner", { tone: "success", heading: `${number(rows)} rows are ready to import` }, "Nothing is linked until you click Import."));
+    replace(progress);
+    if (found.state === "validated") {
       commit.removeAttribute("disabled");
-    } else {
-      replace(report, h("s-banner", { tone: "success", heading: `${number(answer.imported ?? rows)} products linked` }));
-      context.toast(`${number(answer.imported ?? rows)} products linked`);
+      replace(report, h("s-banner", { tone: "success", heading: `${rows(found.row_count)} ready to import` },
+        h("s-paragraph", {}, "Every row is good. Nothing is linked until you click Import."),
+        ignored(found)));
+      return;
+    }
+    commit.setAttribute("disabled", "");
+    if (found.state === "imported") {
+      replace(report, h("s-banner", { tone: "success", heading: `${number(found.imported)} products linked` },
+        h("s-paragraph", {}, "PriceBridge reads their Amazon prices from now on.")));
+      return;
+    }
+    if (found.state === "failed") {
+      replace(report, h("s-banner", { tone: "critical", heading: "The file was not imported" },
+        found.failure?.message ?? "The import stopped."));
+      return;
+    }
+    showErrors(found);
+  }
+
+  function rows(count: number): string {
+    return `${number(count)} ${count === 1 ? "row" : "rows"}`;
+  }
+
+  function ignored(found: LinkImport): HTMLElement | null {
+    if (!found.ignored_columns.length) return null;
+    return h("s-paragraph", {}, `Columns not read: ${found.ignored_columns.join(", ")}.`);
+  }
+
+  function showErrors(found: LinkImport): void {
+    const lines = new Set(found.errors.map((e) => e.line)).size;
+    const shown = found.errors.slice(0, SHOWN_ERRORS);
+    const more = found.errors.length - shown.length;
+    replace(report, h("s-stack", { direction: "block", gap: "base" },
+      h("s-banner", {
+        tone: "critical",
+        heading: `${rows(lines)} of ${number(found.row_count)} ${lines === 1 ? "has" : "have"} problems; nothing was imported`,
+      }, "Fix these rows in your spreadsheet and choose the file again."),
+      h("div", { class: "pb-errors" },
+        // Focusable: a keyboard can scroll the list when it is wider or longer than the page.
+        h("s-table", { variant: "table", "aria-label": "Rows with problems", "data-import-errors": "", tabindex: 0 },
+          h("s-table-header-row", {}, ["Line", "Column", "Problem"].map((t) => h("s-table-header", {}, t))),
+          h("s-table-body", {}, shown.map((e) => h("s-table-row", { "data-line": e.line, "data-code": e.code },
+            h("s-table-cell", {}, String(e.line)),
+            h("s-table-cell", {}, e.column ?? "(the row)"),
+            h("s-table-cell", { class: "pb-reason" }, e.reason)))))),
+      more > 0 ? h("s-paragraph", {}, `And ${number(more)} more.`) : null,
+      ignored(found)));
+  }
+
+  function showProgress(state: string, checked: number, total: number): void {
+    const what = state === "importing" ? "Importing: checked" : "Checking: checked";
+    replace(progress, h("s-stack", { direction: "block", gap: "small-200" },
+      h("s-text", {}, `${what} ${number(checked)} of ${rows(total)}`),
+      h("progress", { max: Math.max(total, 1), value: checked, class: "pb-progress", "aria-label": "Rows checked" })));
+  }
+
+  async function poll(id: number): Promise<void> {
+    try {
+      show(await api<LinkImport>("GET", `${IMPORTS_PATH}/${id}`));
+    } catch (error) {
+      replace(progress, h("s-text", { tone: "critical" }, plainMessage(error)));
+      pollTimer = window.setTimeout(() => void poll(id), POLL_MS);
+    }
+  }
+
+  async function check(file: File): Promise<void> {
+    commit.setAttribute("disabled", "");
+    current = null;
+    replace(progress);
+    replace(report, h("s-stack", { direction: "inline", gap: "small-200", alignItems: "center" },
+      h("s-spinner", { accessibilityLabel: "Checking the file" }), h("s-text", {}, `Checking ${file.name}…`)));
+    const form = new FormData();
+    form.append("file", file);
+    try {
+      show(await postForm<LinkImport>(IMPORTS_PATH, form));
+    } catch (error) {
+      showError(error);
+    } finally {
+      input.value = ""; // choosing the same file again (once fixed) checks it again
+    }
+  }
+
+  async function runImport(): Promise<void> {
+    if (!current) return;
+    commit.setAttribute("loading", "");
+    commit.setAttribute("disabled", "");
+    try {
+      const done = await api<LinkImport>("POST", `${IMPORTS_PATH}/${current.id}/commit`);
+      show(done);
+      if (done.state === "imported") context.toast(`${number(done.imported)} products linked`);
+    } catch (error) {
+      const refused = error instanceof ApiError ? (error.details as { import?: LinkImport } | null)?.import : undefined;
+      if (refused) show(refused);
+      else showError(error);
+    } finally {
+      commit.removeAttribute("loading");
     }
   }
 
   function showError(error: unknown): void {
-    const missing = error instanceof ApiError && (error.status === 404 || error.status === 405);
-    const details = error instanceof ApiError ? (error.details as { errors?: RowError[] } | null) : null;
-    if (details?.errors?.length) { showReport({ errors: details.errors }, true); return; }
-    replace(report, h("s-banner", { tone: "critical", heading: "The file was not imported" },
-      missing ? "CSV import is not available on this server." : plainMessage(error)));
-  }
-
-  async function runImport(): Promise<void> {
-    commit.setAttribute("loading", "");
-    try {
-      const answer = await send(false);
-      if (answer.job_id) replace(progress, h("s-text", {}, "Importing… progress appears here."));
-      else showReport(answer, false);
-    } catch (error) {
-      showError(error);
-    } finally {
-      commit.removeAttribute("loading");
-      commit.setAttribute("disabled", "");
-    }
+    replace(report, h("s-banner", { tone: "critical", heading: "The file was not imported" }, plainMessage(error)));
   }
 
   async function download(path: string, name: string): Promise<void> {
     try {
       const response = await fetch(path);
-      if (!response.ok) throw new ApiError(response.status, "download", response.status === 404 ? "This export is not available on this server." : `The export failed (${response.status}).`);
+      if (!response.ok) throw new ApiError(response.status, "download", `The download failed (${response.status}).`);
       const url = URL.createObjectURL(await response.blob());
       const link = h("a", { href: url, download: name }) as HTMLAnchorElement;
       document.body.append(link);
@@ -110,19 +194,26 @@ export function csvSection(context: Context): HTMLElement {
     }
   }
 
-  const section = h("s-section", { heading: "Import or export a CSV" },
+  const element = h("s-section", { heading: "Import or export a CSV" },
     h("s-stack", { direction: "block", gap: "base" },
-      h("s-paragraph", {}, "Columns: variant id or SKU, Amazon URL or ASIN, and optionally marketplace and markup. Every row is checked first; nothing is linked unless every row is good."),
-      h("div", {}, h("label", { for: "pb-csv-file" }, "CSV file "), input),
+      h("s-paragraph", {}, "Link many variants at once: one row per variant, with its Shopify variant ID or SKU, its Amazon product URL or ASIN, and optionally the marketplace and a markup %. Every row is checked first; nothing is linked unless every row is good."),
+      h("div", {}, h("label", { for: "pb-csv-file" }, "CSV file (UTF-8) "), input),
       report, progress,
       h("s-stack", { direction: "inline", gap: "base" }, commit,
-        h("s-button", { onclick: () => void download(`${IMPORT_PATH}/template`, "pricebridge-template.csv") }, "Download the template"),
+        h("s-button", { onclick: () => void download(TEMPLATE_PATH, "pricebridge-links.csv"), "data-action": "template" }, "Download the template"),
         h("s-button", { onclick: () => void download(EXPORT_PATH, "pricebridge-products.csv"), "data-action": "export" }, "Export products"),
         h("s-button", { onclick: () => void download(CHANGES_EXPORT_PATH, "pricebridge-price-changes.csv") }, "Export price changes"))));
-  (section as unknown as { onImportEvent: (data: Record<string, unknown>) => void }).onImportEvent = (data) => {
-    const done = Number(data.done ?? data.processed ?? 0);
-    const total = Number(data.total ?? 0);
-    replace(progress, h("s-text", {}, total ? `Imported ${number(done)} of ${number(total)} rows` : `Imported ${number(done)} rows`));
+
+  return {
+    element,
+    onImportEvent(data) {
+      if (!current || data.import_id !== current.id) return;
+      const state = String(data.state ?? "");
+      if (RUNNING.has(state)) showProgress(state, Number(data.checked ?? 0), Number(data.row_count ?? current.row_count));
+      else void poll(current.id); // finished: the report comes with the import
+    },
+    stop() {
+      window.clearTimeout(pollTimer);
+    },
   };
-  return section;
 }

@@ -55,6 +55,7 @@ export function linkView(root: HTMLElement, context: Context): View {
     },
   });
 
+  const csv = csvSection(context);
   replace(root, h("s-page", { heading: "Link products", inlineSize: "base" },
     h("s-section", { heading: "1. Choose the Shopify variant" },
       h("s-stack", { direction: "block", gap: "base" },
@@ -64,7 +65,7 @@ export function linkView(root: HTMLElement, context: Context): View {
       h("s-grid", { gridTemplateColumns: "3fr 1fr", gap: "base", alignItems: "start" }, listing, marketplace),
       preview),
     h("s-section", {}, h("s-stack", { direction: "inline", gap: "base", alignItems: "center" }, save), result),
-    csvSection(context)));
+    csv.element));
   renderChosen();
 
   async function pick(): Promise<void> {
@@ -152,6 +153,11 @@ export function linkView(root: HTMLElement, context: Context): View {
   }
 
   return {
-    onEvent(_event: LiveEvent) {},
+    onEvent(event: LiveEvent) {
+      if (event.type === "import") csv.onImportEvent(event.data);
+    },
+    unmount() {
+      csv.stop();
+    },
   };
 }

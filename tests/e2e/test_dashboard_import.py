@@ -1,0 +1,83 @@
+"""The CSV import on the Link products page: a file with a bad row shows that row's line,
+column and reason and links nothing; a good file, checked then imported, links every row and
+the rows appear on the products page."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Frame, Page, expect
+
+from tests.e2e.conftest import app_frame, screenshot, serious_violations
+from tests.e2e.stack import Stack
+
+pytestmark = pytest.mark.e2e
+WAIT_MS = 45_000
+HEADER = "Variant ID,SKU,Amazon URL or ASIN,Marketplace,Markup %"
+
+
+def choose_file(frame: Frame, lines: list[str]) -> None:
+    data = ("\ufeff" + "\r\n".join([HEADER, *lines]) + "\r\n").encode()
+    frame.locator("[data-import-file]").set_input_files(
+        files=[{"name": "links.csv", "mimeType": "text/csv", "buffer": data}]
+    )
+
+
+def number(variant: dict[str, str]) -> str:
+    return variant["id"].rsplit("/", 1)[1]
+
+
+def test_a_csv_import_with_a_bad_row_shows_that_rows_error_and_imports_nothing(
+    page: Page, stack: Stack
+) -> None:
+    stack.seed_shop(products=3)
+    app_frame(page, stack)  # installs the app
+    first, second, _ = stack.variants()
+    frame = app_frame(page, stack, "/link")
+    choose_file(
+        frame,
+        [
+            f"{number(first)},,https://www.amazon.com/dp/B0CSV00001,,25",
+            f",{second['sku']},B0CSV0000,com,",  # line 3: nine characters, not an ASIN
+        ],
+    )
+    report = frame.locator("[data-import-report]")
+    expect(report).to_contain_text("1 row of 2 has problems; nothing was imported", timeout=WAIT_MS)
+    row = frame.locator("[data-import-errors] s-table-row")
+    expect(row).to_have_count(1)
+    expect(row).to_have_attribute("data-line", "3")
+    expect(row.locator("s-table-cell").nth(1)).to_have_text("Amazon URL or ASIN")
+    expect(row.locator("s-table-cell").nth(2)).to_contain_text("B0CSV0000")
+    expect(frame.locator("[data-action=import]")).to_have_attribute("disabled", "")
+    screenshot(page, "csv-import-bad-row")
+    assert serious_violations(frame) == []
+    assert stack.products() == []
+
+
+def test_a_good_csv_is_checked_then_imported_and_its_rows_appear(page: Page, stack: Stack) -> None:
+    stack.seed_shop(products=3)
+    app_frame(page, stack)
+    first, second, _ = stack.variants()
+    frame = app_frame(page, stack, "/link")
+    choose_file(
+        frame,
+        [
+            f"{number(first)},,https://www.amazon.com/dp/B0CSV00001?th=1,,25",
+            f",{second['sku'].lower()},B0CSV00002,com,",
+        ],
+    )
+    report = frame.locator("[data-import-report]")
+    expect(report).to_contain_text("2 rows ready to import", timeout=WAIT_MS)
+    assert stack.products() == []  # the check links nothing
+    screenshot(page, "csv-import-checked")
+    frame.locator("[data-action=import]").click()
+    expect(report).to_contain_text("2 products linked", timeout=WAIT_MS)
+    expect(page.locator("#toasts")).to_contain_text("2 products linked")
+    linked = {p["shopify_variant_gid"]: p["asin"] for p in stack.products()}
+    assert linked == {first["id"]: "B0CSV00001", second["id"]: "B0CSV00002"}
+
+    frame = app_frame(page, stack)
+    rows = frame.locator("s-table-row[data-product-id]")
+    expect(rows).to_have_count(2, timeout=WAIT_MS)
+    expect(frame.locator(".pb-view")).to_contain_text("B0CSV00001")
+    expect(frame.locator(".pb-view")).to_contain_text("B0CSV00002")
+    screenshot(page, "csv-import-products")
