@@ -166,7 +166,7 @@ def prepare(stack: Stack, browser: Browser, rows: int) -> None:
     stack.wait_for(lambda: stack.sim.registry.shop(SHOP) is not None, 20)
     stack.wait_for(lambda: stack.api("GET", "/api/shop").status_code == 200, 20)
     for number, variant in enumerate(stack.variants()[:rows]):
-        stack.link(variant, f"B0BENCH{number:03d}")
+        stack.link(variant, f"B0BENCH{number:03d}", steady=False)
     stack.wait_for(lambda: all(p["last_polled_at"] for p in stack.products()), 180)
     setup.close()
 
