@@ -81,3 +81,36 @@ def test_a_good_csv_is_checked_then_imported_and_its_rows_appear(page: Page, sta
     expect(frame.locator(".pb-view")).to_contain_text("B0CSV00001")
     expect(frame.locator(".pb-view")).to_contain_text("B0CSV00002")
     screenshot(page, "csv-import-products")
+
+
+def test_a_big_file_is_checked_and_imported_by_jobs_with_progress(page: Page, stack: Stack) -> None:
+    rows = 600  # over the 500 rows checked in the request: the check and the commit are jobs
+    stack.seed_shop(products=rows)
+    app_frame(page, stack)
+    variants = stack.variants()
+    frame = app_frame(page, stack, "/link")
+    frame.evaluate("window.__pbDelivered.length = 0")
+    # One listing for every variant (a listing may back many variants).
+    choose_file(frame, [f"{number(v)},,B0CSV00001,com," for v in variants])
+    report = frame.locator("[data-import-report]")
+    expect(report).to_contain_text(f"{rows} rows ready to import", timeout=WAIT_MS)
+    frame.locator("[data-action=import]").click()
+    expect(report).to_contain_text(f"{rows} products linked", timeout=WAIT_MS)
+    expect(page.locator("#toasts")).to_contain_text(f"{rows} products linked")
+    expect(frame.locator("[data-import-progress]")).to_be_empty()
+    assert len(stack.products()) == 100  # the API's page; every row is linked:
+    summary = stack.api("GET", "/api/summary").json()
+    assert summary["products"] == rows, summary
+    events = stack.api("GET", "/api/events?after=0").json()["events"]
+    imports = [e for e in events if e["type"] == "import"]
+    states = [e["data"]["state"] for e in imports]
+    assert states[0] == "validating", states
+    assert states[-1] == "imported", states
+    assert {"validated", "importing"} <= set(states)
+    # Every progress event of the jobs reached the page, in order (it draws the progress bar).
+    delivered = frame.evaluate("window.__pbDelivered.slice()")
+    assert [e["seq"] for e in imports] == [
+        seq for seq in delivered if seq in {e["seq"] for e in imports}
+    ]
+    assert set(e["seq"] for e in imports) <= set(delivered)
+    screenshot(page, "csv-import-big")

@@ -66,6 +66,7 @@ export function csvSection(context: Context): CsvSection {
   const commit = h("s-button", { variant: "primary", disabled: true, "data-action": "import", onclick: () => void runImport() }, "Import");
 
   function show(found: LinkImport): void {
+    const was = current?.state;
     current = found;
     window.clearTimeout(pollTimer);
     if (RUNNING.has(found.state)) {
@@ -83,6 +84,7 @@ export function csvSection(context: Context): CsvSection {
     }
     commit.setAttribute("disabled", "");
     if (found.state === "imported") {
+      if (was !== "imported") context.toast(`${number(found.imported)} products linked`);
       replace(report, h("s-banner", { tone: "success", heading: `${number(found.imported)} products linked` },
         h("s-paragraph", {}, "PriceBridge reads their Amazon prices from now on.")));
       return;
@@ -163,9 +165,7 @@ export function csvSection(context: Context): CsvSection {
     commit.setAttribute("loading", "");
     commit.setAttribute("disabled", "");
     try {
-      const done = await api<LinkImport>("POST", `${IMPORTS_PATH}/${current.id}/commit`);
-      show(done);
-      if (done.state === "imported") context.toast(`${number(done.imported)} products linked`);
+      show(await api<LinkImport>("POST", `${IMPORTS_PATH}/${current.id}/commit`));
     } catch (error) {
       const refused = error instanceof ApiError ? (error.details as { import?: LinkImport } | null)?.import : undefined;
       if (refused) show(refused);
