@@ -110,7 +110,7 @@ export function settingsView(root: HTMLElement, context: Context): View {
     const raw = String((control as unknown as { value: string }).value ?? "").trim();
     if (spec.kind === "select") return raw;
     if (raw === "") return spec.optional ? null : "";
-    if (spec.kind === "count") return /^\d+$/.test(raw) ? Number(raw) : raw; // the server names a bad one
+    if (spec.kind === "count") return /^-?\d+$/.test(raw) ? Number(raw) : raw; // the server names a bad one
     return raw;
   }
 
@@ -129,6 +129,7 @@ export function settingsView(root: HTMLElement, context: Context): View {
     if (Object.keys(values).length) void shopify.saveBar.show(SAVE_BAR);
     else void shopify.saveBar.hide(SAVE_BAR);
     window.clearTimeout(previewTimer);
+    if (preview.querySelector("s-banner")) replace(preview, h("s-paragraph", { color: "subdued" }, "Working out the preview…"));
     previewTimer = window.setTimeout(() => void runPreview(), 250);
   }
 
@@ -170,8 +171,13 @@ export function settingsView(root: HTMLElement, context: Context): View {
   function showError(error: unknown): void {
     const field = error instanceof ApiError ? (error.details as { field?: string } | null)?.field : undefined;
     const control = field ? controls.get(field) : undefined;
-    if (control) control.setAttribute("error", plainMessage(error));
-    replace(preview, h("s-banner", { tone: "critical" }, plainMessage(error)));
+    // The server names the field as the API does ("oxylabs_monthly_budget must be ..."): the
+    // merchant reads the label they see instead.
+    const label = FIELDS.find((spec) => spec.name === field)?.label;
+    const message = plainMessage(error);
+    const words = field && label && message.startsWith(`${field} `) ? `${label}: ${message.slice(field.length + 1)}` : message;
+    if (control) control.setAttribute("error", words);
+    replace(preview, h("s-banner", { tone: "critical" }, words));
   }
 
   async function save(): Promise<void> {
