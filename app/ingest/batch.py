@@ -3,9 +3,11 @@
 A batch starts as `claimed` scrape_job rows (written by `app.ingest.polling.claim_due`).
 Submitting locks them, asks the provider, and commits each row's ticket (`pending`); a submit
 killed before that commit leaves them `claimed`, and `unsubmitted_batches` names the batch
-again once its job is no longer alive. A run killed after the provider accepted the batch and
-before the commit gets it submitted, and billed, twice (the provider takes no idempotency
-key); its products are still observed once, since only committed tickets are collected.
+again once its job is no longer alive. Each attempt is committed on the claims before the
+batch is sent: a batch sent and never answered (a run killed after sending, an answer lost or
+unreadable) is counted as billed, since the provider may have taken it and takes no
+idempotency key, and never sent again under the same claims; its products are due again and
+claimed (and counted) anew.
 
 Tickets are committed to `scrape_job` before anything waits on them, so a worker that dies
 mid-poll leaves pending rows that the next collect run picks up instead of paying again.
@@ -15,13 +17,14 @@ in the same transaction as its observation: the same ticket is never stored twic
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from app.extensions import db
 from app.ingest.asin import Listing
@@ -35,6 +38,7 @@ from app.ingest.provider import (
     Provider,
     ProviderError,
     RetryableError,
+    UnconfirmedError,
 )
 from app.ingest.record import (
     Stored,
@@ -48,6 +52,8 @@ from app.ingest.record import (
 )
 from app.models import Observation, Product, ScrapeJob
 from app.observability import metrics
+
+log = logging.getLogger(__name__)
 
 COLLECT_CHUNK = 200
 #: A batch claimed this long ago and still unsubmitted, with no live submit job, is submitted
@@ -77,38 +83,51 @@ def submit_claimed(key: str, provider: Provider, now: datetime) -> int:
 
     The rows stay locked (`FOR UPDATE SKIP LOCKED`) from before the provider is asked until
     its tickets are committed, so a second run of the same batch finds nothing to submit while
-    the first is alive, and a run killed before the commit leaves them `claimed` for the next.
-    Nothing claimed under `key` (submitted already, or its products unlinked): 0.
-    Raises RetryableError (rows kept claimed) when the provider may answer later.
+    the first is alive. Each attempt is committed on the rows before the batch is sent: a run
+    killed after sending leaves it there, and the next run takes the batch as billed and lost
+    (`_lost`) rather than paying for it a second time unrecorded. Nothing claimed under `key`
+    (submitted already, or its products unlinked): 0. Raises RetryableError, the rows claimed
+    as before, when the provider surely did not take the batch and may later.
     """
     claims = _lock_claims(key)
     if not claims:
         return 0
-    products = _active_products([claim.product_id for claim in claims])
-    live = [claim for claim in claims if claim.product_id in products]
-    # Paused since the claim: given up (and refunded) in the transaction that ends this run,
-    # so that no shop row is locked while the provider is asked.
-    paused = [claim for claim in claims if claim.product_id not in products]
-    if not live:
-        _give_up(paused, now)
+    if any(claim.attempts for claim in claims):
+        _lost(claims, "a run that sent this batch stopped before recording its tickets", now)
         db.session.commit()
         return 0
+    products = _active_products([claim.product_id for claim in claims])
+    live = [claim for claim in claims if claim.product_id in products]
+    # Paused since the claim: given up (and refunded) before the provider is asked, so that
+    # no shop row is locked while it works.
+    _give_up([claim for claim in claims if claim.product_id not in products], now)
     queries = [query_for(products[claim.product_id]) for claim in live]
+    for claim in live:
+        claim.attempts = (claim.attempts or 0) + 1
+    db.session.commit()
+    live = _relock(live)
+    if not live:
+        return 0
     try:
         tickets = provider.submit(queries)
     except PermanentError as error:
         metrics.scrape_failed(error, len(live))
-        _give_up(paused, now)
         _refuse(live, [products[claim.product_id] for claim in live], error, now)
+        return 0
+    except UnconfirmedError as error:
+        metrics.scrape_failed(error, len(live))
+        _lost(live, str(error), now)
+        db.session.commit()
+        log.warning("batch %s: %s; its products are polled again at the next tick", key, error)
         return 0
     except RetryableError as error:
         metrics.scrape_failed(error, len(live))
-        db.session.rollback()
+        for claim in live:  # not taken, not billed: claimed as before, for the retry
+            claim.attempts -= 1
+        db.session.commit()
         raise
-    _give_up(paused, now)
     for claim, ticket in zip(live, tickets, strict=True):
         claim.provider_job_id, claim.state, claim.submitted_at = ticket.ticket_id, "pending", now
-        claim.attempts = (claim.attempts or 0) + 1
     db.session.commit()
     return len(tickets)
 
@@ -148,6 +167,40 @@ def _lock_claims(key: str) -> list[ScrapeJob]:
     if db.engine.dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     return list(db.session.scalars(statement))
+
+
+def _relock(claims: list[ScrapeJob]) -> list[ScrapeJob]:
+    """The claims again, locked, still claimed with the attempt just recorded (a run that
+    took them meanwhile counts them lost itself)."""
+    if not claims:
+        return []
+    attempts = {claim.id: claim.attempts for claim in claims}
+    statement = (
+        select(ScrapeJob)
+        .where(ScrapeJob.id.in_(sorted(attempts)), ScrapeJob.state == "claimed")
+        .order_by(ScrapeJob.id)
+        .execution_options(populate_existing=True)
+    )
+    if db.engine.dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    locked = [row for row in db.session.scalars(statement) if row.attempts == attempts[row.id]]
+    if len(locked) != len(claims):
+        db.session.rollback()
+        return []
+    return locked
+
+
+def _lost(claims: list[ScrapeJob], reason: str, now: datetime) -> None:
+    """Claims sent to the provider whose answer never came back whole: it may have accepted
+    them, and bills their results, so their reservations stay spent; given up, with their
+    products due at once, to be claimed (and counted) again by the next tick."""
+    for claim in claims:
+        claim.state, claim.error, claim.completed_at = "abandoned", reason[:500], now
+    db.session.execute(
+        update(Product)
+        .where(Product.id.in_(sorted({claim.product_id for claim in claims})))
+        .values(next_poll_at=now)
+    )
 
 
 def _active_products(product_ids: Sequence[int]) -> dict[int, Product]:
@@ -193,7 +246,7 @@ class CollectRun:
     abandoned: int = 0
     stopped_by: str | None = None
     announced: list[Stored] = field(default_factory=list)
-    # Faulted jobs were not billed; refunds are applied at the end, shops locked in id order.
+    # Faulted jobs and unbilled results: refunds applied at the end, shops locked in id order.
     refunds: Counter[int] = field(default_factory=Counter)
 
 
@@ -216,6 +269,8 @@ def collect_pending(provider: Provider, now: datetime, limit: int = COLLECT_CHUN
             row, trusted = record_poll(product, answer, now)
             job.state, job.completed_at = "collected", now
             kept.append((product, row, trusted))
+            if not answer.billed:  # a result the provider does not charge for
+                run.refunds[product.shop_id] += 1
         else:
             _not_collected(job, product, answer, now, run)
     _take_ids([row for _, row, _ in kept])

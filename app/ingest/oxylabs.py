@@ -2,7 +2,10 @@
 
 It returns Oxylabs' raw result dicts; turning them into observations is normalisation's job.
 Failures come out as the typed errors of `oxylabs_errors`, after retrying what can be retried
-with full-jitter backoff that honours the rate-limit headers.
+with full-jitter backoff that honours the rate-limit headers. A request that produces results
+(realtime, a batch) is retried here only when Oxylabs surely did not do it (refused with a
+status it does not bill, or never sent); one whose answer was lost after sending raises
+`UnconfirmedError` at once, since a second try would be billed again.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from app.ingest.oxylabs_errors import (
     FaultedJobError,
@@ -23,6 +27,7 @@ from app.ingest.oxylabs_errors import (
     ProviderError,
     RetryableError,
     ThrottledError,
+    UnconfirmedError,
     error_for_status,
 )
 from app.observability import metrics
@@ -117,35 +122,38 @@ class OxylabsClient:
     def realtime(
         self, asin: str, marketplace: str, geo_location: str | None, currency: str
     ) -> dict[str, Any]:
-        """Scrape one ASIN now (Oxylabs may take up to 150 s); the first raw result."""
+        """Scrape one ASIN now (Oxylabs may take up to 150 s); the first raw result.
+        UnconfirmedError (counted billed) when the answer was lost after sending."""
         payload = build_payload(asin, marketplace, geo_location, currency)
-        response = self._send("POST", self._realtime_url, payload, self._realtime_read_timeout)
-        body = _json_object(response)
-        results = body.get("results")
-        if not isinstance(results, list) or not results or not isinstance(results[0], dict):
-            raise MalformedResponseError(f"Oxylabs realtime answer has no result for {asin}")
+        url = self._realtime_url
+        try:
+            response = self._send("POST", url, payload, self._realtime_read_timeout, results=1)
+            body = _answer(response, 1)
+            results = body.get("results")
+            if not isinstance(results, list) or not results or not isinstance(results[0], dict):
+                raise _unconfirmed(f"Oxylabs realtime answer has no result for {asin}", 1)
+        except UnconfirmedError as error:
+            metrics.oxylabs_billed("realtime", error.results)
+            raise
         _count_billed("realtime", results[0])
         return results[0]
 
     def submit_batch(
         self, asins: Sequence[str], marketplace: str, geo_location: str | None, currency: str
     ) -> list[SubmittedJob]:
-        """Submit up to 5,000 ASINs sharing domain, geo and context; one job per ASIN."""
+        """Submit up to 5,000 ASINs sharing domain, geo and context; one job per ASIN.
+        UnconfirmedError (counted billed) when Oxylabs may have taken the batch but its answer
+        was lost or unreadable: its jobs run, and are billed, all the same."""
         if not asins or len(asins) > MAX_BATCH:
             raise ValueError(f"a batch takes 1 to {MAX_BATCH} ASINs, got {len(asins)}")
         payload = build_payload(list(asins), marketplace, geo_location, currency)
         url = f"{self._data_url}/v1/queries/batch"
-        body = _json_object(self._send("POST", url, payload, self._read_timeout))
-        queries = body.get("queries")
-        if not isinstance(queries, list) or len(queries) != len(asins):
-            raise MalformedResponseError(
-                f"Oxylabs accepted a batch of {len(asins)} but listed "
-                f"{len(queries) if isinstance(queries, list) else 'no'} jobs"
-            )
         try:
-            return [SubmittedJob(str(job["id"]), str(job["query"])) for job in queries]
-        except (KeyError, TypeError, ValueError) as error:
-            raise MalformedResponseError(f"Oxylabs batch answer lacks job ids: {error}") from None
+            response = self._send("POST", url, payload, self._read_timeout, results=len(asins))
+            return _submitted(_answer(response, len(asins)), asins)
+        except UnconfirmedError as error:
+            metrics.oxylabs_billed("push_pull", error.results)
+            raise
 
     def job_status(self, job_id: str) -> JobStatus:
         body = _json_object(self._send("GET", self._job_url(job_id), None, self._read_timeout))
@@ -178,8 +186,15 @@ class OxylabsClient:
         return f"{self._data_url}/v1/queries/{job_id}"
 
     def _send(
-        self, method: str, url: str, payload: dict[str, Any] | None, read_timeout: float
+        self,
+        method: str,
+        url: str,
+        payload: dict[str, Any] | None,
+        read_timeout: float,
+        results: int = 0,
     ) -> requests.Response:
+        """The first answer under 300, retrying what failed unbilled; `results`: how many
+        results the request produces (and Oxylabs bills), 0 for a read."""
         last: RetryableError | None = None
         for attempt in range(self._max_retries + 1):
             if last is not None:
@@ -194,6 +209,11 @@ class OxylabsClient:
                     **self._transport(url),
                 )
             except _TRANSIENT_TRANSPORT as error:
+                if results and not _never_sent(error):
+                    raise UnconfirmedError(
+                        f"Oxylabs' answer to {method} {url} was lost after sending: {error}",
+                        results,
+                    ) from error
                 last = RetryableError(f"Oxylabs could not be reached ({method} {url}): {error}")
                 continue
             except requests.RequestException as error:
@@ -222,11 +242,63 @@ class OxylabsClient:
         return jitter
 
 
-def _count_billed(endpoint: str, result: Mapping[str, Any]) -> None:
-    """Oxylabs bills a result whose status is 2xx or 4xx (a dead ASIN's 404 too), not 5xx/6xx."""
+def billed(result: Mapping[str, Any]) -> bool:
+    """Whether Oxylabs bills this result: its target answered 2xx or 4xx (a dead ASIN's 404
+    too), not otherwise (Oxylabs, "Traffic and Billing"). A result without a status came in a
+    2xx answer and is taken as billed."""
     status = result.get("status_code")
-    if not isinstance(status, int) or status < 500:
+    if not isinstance(status, int) or isinstance(status, bool):
+        return True
+    return 200 <= status < 300 or 400 <= status < 500
+
+
+def _count_billed(endpoint: str, result: Mapping[str, Any]) -> None:
+    if billed(result):
         metrics.oxylabs_billed(endpoint)
+
+
+def _never_sent(error: requests.RequestException) -> bool:
+    """True when the request surely never reached Oxylabs: no connection was made."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    if isinstance(error, requests.ConnectionError) and not isinstance(error, requests.Timeout):
+        reason = error.args[0] if error.args else None
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+        return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+    return False
+
+
+def _answer(response: requests.Response, results: int) -> dict[str, Any]:
+    """The JSON object of a 2xx answer to a request that produces `results` results."""
+    try:
+        return _json_object(response)
+    except MalformedResponseError as error:
+        raise _unconfirmed(error, results) from None
+
+
+def _submitted(body: Mapping[str, Any], asins: Sequence[str]) -> list[SubmittedJob]:
+    """The batch's jobs, one per ASIN in the order asked (callers match them by position)."""
+    asked = len(asins)
+    queries = body.get("queries")
+    if not isinstance(queries, list) or len(queries) != asked:
+        listed = len(queries) if isinstance(queries, list) else "no"
+        raise _unconfirmed(f"Oxylabs accepted a batch of {asked} but listed {listed} jobs", asked)
+    try:
+        jobs = [SubmittedJob(str(job["id"]), str(job["query"])) for job in queries]
+    except (KeyError, TypeError, ValueError) as error:
+        raise _unconfirmed(f"Oxylabs batch answer lacks job ids: {error}", asked) from None
+    if [job.asin for job in jobs] != list(asins):
+        raise _unconfirmed("Oxylabs listed the batch's jobs in another order than asked", asked)
+    return jobs
+
+
+def _unconfirmed(error: Exception | str, results: int) -> UnconfirmedError:
+    return UnconfirmedError(
+        f"{error} (Oxylabs may have done it and billed {results} result(s))",
+        results,
+        getattr(error, "status_code", None),
+    )
 
 
 def _failure(response: requests.Response) -> ProviderError:

@@ -4,9 +4,15 @@ ProviderError
 ├── RetryableError          try again later (5xx, 524, 612, 613, timeouts, broken bodies)
 │   ├── ThrottledError      429: wait `retry_after` seconds first
 │   ├── FaultedJobError     a push-pull job faulted without a result: submit it again
-│   └── MalformedResponseError  the answer was not the JSON we expected
+│   ├── MalformedResponseError  the answer was not the JSON we expected
+│   └── UnconfirmedError    a request that produces results was sent, its answer lost or
+│                           broken: Oxylabs may have done it, and billed it
 └── PermanentError          a person must act (400, 404, 422, other 4xx)
     └── AuthError           401/403: the credentials or the plan
+
+Billing (Oxylabs, "Traffic and Billing", Web Scraper API docs): a result whose target answered
+2xx or 4xx is billed (a dead ASIN's 404 too); 429, Oxylabs' own 5xx and 6xx, and faulted jobs
+are not. Everything above but UnconfirmedError is therefore known to be unbilled.
 """
 
 from __future__ import annotations
@@ -41,6 +47,17 @@ class FaultedJobError(RetryableError):
 
 class MalformedResponseError(RetryableError):
     """Oxylabs answered something that is not the JSON its API promises."""
+
+
+class UnconfirmedError(RetryableError):
+    """A realtime query or a batch was sent, but its answer never arrived whole (a read
+    timeout, a connection dropped after sending, a 2xx body that is not JSON). Oxylabs may have
+    produced the results and billed them, so the call is not repeated on the spot: the caller
+    counts `results` as billed, and a retry is a new, separately counted request."""
+
+    def __init__(self, message: str, results: int, status_code: int | None = None) -> None:
+        super().__init__(message, status_code)
+        self.results = results
 
 
 class PermanentError(ProviderError):

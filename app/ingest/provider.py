@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from app.config import Settings
 from app.ingest.asin import Listing
 from app.ingest.normalize import normalize_result
-from app.ingest.oxylabs import MAX_BATCH, OxylabsClient
+from app.ingest.oxylabs import MAX_BATCH, OxylabsClient, billed
 from app.ingest.oxylabs_errors import (
     AuthError,
     FaultedJobError,
@@ -23,6 +23,7 @@ from app.ingest.oxylabs_errors import (
     ProviderError,
     RetryableError,
     ThrottledError,
+    UnconfirmedError,
 )
 from app.ingest.reading import Reading
 
@@ -39,6 +40,7 @@ __all__ = [
     "RetryableError",
     "ThrottledError",
     "Ticket",
+    "UnconfirmedError",
     "provider_from_settings",
 ]
 
@@ -77,10 +79,12 @@ class Ticket:
 
 @dataclass(frozen=True)
 class Poll:
-    """A normalised reading plus the provider's raw payload (kept when quarantined)."""
+    """A normalised reading plus the provider's raw payload (kept when quarantined), and
+    whether the provider bills it (the result's budget is given back when it does not)."""
 
     reading: Reading
     raw: Mapping[str, Any]
+    billed: bool = True
 
 
 class Provider(Protocol):
@@ -119,10 +123,8 @@ class OxylabsProvider:
             raise ValueError(f"a batch must share marketplace, geo and currency, got {groups}")
         marketplace, geo, currency = queries[0].group
         asins = [query.listing.asin for query in queries]
+        # One job per ASIN in the order asked (the client checks): tickets match by position.
         jobs = self._client.submit_batch(asins, marketplace, geo, currency)
-        if [job.asin for job in jobs] != asins:
-            # Tickets are matched to products by position; a reordered answer would mix them.
-            raise RetryableError("Oxylabs listed the batch's jobs in another order than asked")
         return [Ticket(job.job_id, job.asin) for job in jobs]
 
     def collect(self, ticket_id: str, listing: Listing, *, received_at: datetime) -> Poll | None:
@@ -137,7 +139,7 @@ def poll_of(raw: Mapping[str, Any], listing: Listing, received_at: datetime) -> 
     reading = normalize_result(
         raw, asked_asin=listing.asin, marketplace=listing.marketplace, received_at=received_at
     )
-    return Poll(reading, raw)
+    return Poll(reading, raw, billed(raw))
 
 
 def provider_from_settings(settings: Settings) -> Provider:

@@ -1,7 +1,10 @@
 """Refresh now: poll one product through the provider's realtime path and store it.
 
 The result is reserved against the shop's budget and committed before the (slow) call, so
-the shop row is not held locked while the provider works.
+the shop row is not held locked while the provider works. The reservation is kept exactly when
+the provider bills: given back for a refusal or failure it does not bill and for a result it
+does not charge, kept for a result, and kept for a call whose answer was lost after sending
+(`UnconfirmedError`: it may have been done and billed; the job's retry reserves anew).
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.ingest.budget import lock_shops, refund, reserve, usage_of
-from app.ingest.provider import PermanentError, Poll, Provider, RetryableError
+from app.ingest.provider import (
+    PermanentError,
+    Poll,
+    Provider,
+    RetryableError,
+    UnconfirmedError,
+)
 from app.ingest.record import (
     announce,
     needs_person,
@@ -69,14 +78,17 @@ def refresh_product(product_id: int, provider: Provider, now: datetime) -> Refre
         return RefreshOutcome.NEEDS_PERSON
     except RetryableError as error:
         metrics.scrape_failed(error)
-        _refund(shop_id, now)
+        if not isinstance(error, UnconfirmedError):
+            _refund(shop_id, now)
         raise
-    return _store(product_id, poll, now)
+    return _store(product_id, shop_id, poll, now)
 
 
-def _store(product_id: int, poll: Poll, now: datetime) -> RefreshOutcome:
+def _store(product_id: int, shop_id: int, poll: Poll, now: datetime) -> RefreshOutcome:
+    if not poll.billed:
+        _refund(shop_id, now)
     product = _lock_product(product_id)
-    if product is None:  # unlinked while we waited; the result was billed all the same
+    if product is None:  # unlinked while we waited; a billed result stays counted
         db.session.rollback()
         return RefreshOutcome.GONE
     row, trusted = record_poll(product, poll, now)

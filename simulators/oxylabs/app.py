@@ -13,10 +13,16 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 
 from simulators.oxylabs.catalogue import USD_RATE, currency_for
-from simulators.oxylabs.config import Clock, ManualClock, SimulatorConfig, SystemClock
+from simulators.oxylabs.config import (
+    ANSWER_FAULTS,
+    Clock,
+    ManualClock,
+    SimulatorConfig,
+    SystemClock,
+)
 from simulators.oxylabs.images import IMAGE_NAME, ONE_YEAR_SECONDS, image_size, product_jpeg
 from simulators.oxylabs.jobs import QuerySpec, job_json, result_item, results_envelope
 from simulators.oxylabs.state import SimulatorState
@@ -87,8 +93,9 @@ def _gate() -> Response | None:
     if problem:
         return _message(401, problem)
     fault = state.next_request_fault()
-    if fault == "malformed":
-        return Response('{"results": [{"content": {"asin": ', 200, mimetype="application/json")
+    if fault in ANSWER_FAULTS:
+        g.answer_fault = fault  # the request is served (and billed); its answer is lost
+        return None
     if fault:
         status = int(fault)
         response = _message(status, _FAULT_MESSAGES[status])
@@ -101,8 +108,17 @@ def _gate() -> Response | None:
 
 
 def _count(response: Response) -> Response:
-    if _is_api():
-        _state().record_status(response.status_code)
+    if not _is_api():
+        return response
+    state = _state()
+    state.record_status(response.status_code)
+    fault = g.pop("answer_fault", None)
+    if fault == "malformed":
+        # Cut short on the way, as a dropped proxy connection leaves it: not JSON any more.
+        body = response.get_data()
+        response.set_data(body[: max(1, len(body) // 2)])
+    elif fault == "timeout":
+        time.sleep(state.config.stall_seconds)
     return response
 
 

@@ -10,8 +10,13 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 AMAZON_IMAGE_ORIGIN = "https://m.media-amazon.com"
-# Request-level faults: the next API request answers with this status (or a broken body).
-REQUEST_FAULTS = ("429", "500", "502", "503", "524", "612", "613", "malformed")
+# Request-level faults. A status: the request is refused before anything is done (Oxylabs
+# bills none of these: 429, its own 5xx and 6xx). "malformed" and "timeout": the request is
+# done as usual (a realtime result or a submitted batch is billed), then the answer is lost on
+# the way: its body cut short, or held past the client's read timeout (`stall_seconds`).
+STATUS_FAULTS = ("429", "500", "502", "503", "524", "612", "613")
+ANSWER_FAULTS = ("malformed", "timeout")
+REQUEST_FAULTS = (*STATUS_FAULTS, *ANSWER_FAULTS)
 
 
 class Clock(Protocol):
@@ -66,6 +71,8 @@ class SimulatorConfig:
     fault_seed: int = 0
     rate_limit_per_second: int = 50
     retry_after_seconds: float | None = None
+    #: How long a "timeout" fault holds the answer back (longer than the client waits).
+    stall_seconds: float = 5.0
     #: Where the catalogue's product images live: Amazon's CDN, or the simulator's own URL
     #: (it serves them under /images/I/...) so that pages showing them work offline.
     image_origin: str = AMAZON_IMAGE_ORIGIN
@@ -79,6 +86,7 @@ class SimulatorConfig:
             "job_latency_seconds",
             "realtime_latency_seconds",
             "push_pull_latency_seconds",
+            "stall_seconds",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")

@@ -1,5 +1,6 @@
 """Claims outlive the submit job (issue 14): a batch whose submit died with its worker, or was
-lost with Redis's queues, is submitted again; a batch is never submitted twice at once."""
+lost with Redis's queues, is submitted again; a batch is never submitted twice at once, and
+one sent by a run that died is counted as billed, never sent again unrecorded."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from app.extensions import db
 from app.ingest.batch import RESUBMIT_AFTER, collect_pending, submit_claimed, unsubmitted_batches
 from app.ingest.jobs import collect_tickets, ingest_tick, submit_batch
 from app.ingest.provider import ListingQuery, OxylabsProvider, Ticket
-from app.models import Observation, Product, ScrapeJob
+from app.models import Observation, Product, ScrapeJob, Shop
 from tests.integration.factories import make_product, make_shop
 from tests.integration.ingest.support import LiveSim, sim_provider
 
@@ -99,7 +100,7 @@ class DiesMidSubmit:
         raise self.Killed
 
 
-def test_a_submit_killed_before_its_commit_leaves_the_claims_for_the_next_run(
+def test_a_submit_killed_after_sending_counts_the_batch_billed_and_polls_again(
     sim_app: Flask, live_sim: LiveSim
 ) -> None:
     products = due_products(3)
@@ -114,11 +115,20 @@ def test_a_submit_killed_before_its_commit_leaves_the_claims_for_the_next_run(
     assert claimed_keys() == {key}
     later = now + RESUBMIT_AFTER + timedelta(seconds=1)
     assert unsubmitted_batches(later, lambda batch: False) == [key]
-    assert submit_claimed(key, provider, later) == 3
+    # The provider took the batch (it has no idempotency key, and no list of jobs to find
+    # them by): the rerun does not pay for it a second time unrecorded. The batch stays
+    # counted, as Oxylabs bills it, and its products are due again at once.
+    assert submit_claimed(key, provider, later) == 0
+    assert claimed_keys() == set()
+    assert {p.next_poll_at for p in db.session.scalars(select(Product))} == {later}
+    assert ingest_tick(later) == 3  # claimed, and counted, again
+    (again,) = claimed_keys()
+    assert submit_claimed(again, provider, later) == 3
     assert collect_pending(provider, later).stored == 3
     assert observation_counts() == {product.id: 1 for product in products}
-    # The provider took the batch twice (it has no idempotency key): the price of the kill.
-    assert live_sim.stats()["jobs_submitted"] == 6
+    stats = live_sim.stats()
+    assert stats["jobs_submitted"] == stats["results_billed"] == 6
+    assert db.session.get(Shop, products[0].shop_id).oxylabs_results_used == 6
 
 
 class HeldInSubmit:

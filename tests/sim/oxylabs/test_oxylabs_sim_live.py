@@ -14,6 +14,7 @@ from app.ingest.oxylabs_errors import (
     FaultedJobError,
     MalformedResponseError,
     RetryableError,
+    UnconfirmedError,
 )
 from tests.sim.oxylabs.support import LiveSimulator
 
@@ -23,7 +24,9 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-def _client(sim: LiveSimulator, sleep: Sleeps, password: str = "sim-pass") -> OxylabsClient:
+def _client(
+    sim: LiveSimulator, sleep: Sleeps, password: str = "sim-pass", **timeouts: float
+) -> OxylabsClient:
     return OxylabsClient(
         username="sim-user",
         password=password,
@@ -32,6 +35,7 @@ def _client(sim: LiveSimulator, sleep: Sleeps, password: str = "sim-pass") -> Ox
         max_retries=3,
         sleep=sleep,
         rng=random.Random(1),
+        **timeouts,  # type: ignore[arg-type]
     )
 
 
@@ -112,10 +116,39 @@ def test_persistent_failure_exhausts_retries(live_sim: LiveSimulator) -> None:
         _client(live_sim, Sleeps()).job_status("1")
 
 
-def test_malformed_body_is_a_typed_error(live_sim: LiveSimulator) -> None:
+def test_a_broken_answer_to_a_query_is_billed_and_unconfirmed(live_sim: LiveSimulator) -> None:
+    """The simulator did the query (Oxylabs bills it) and its answer was cut short on the
+    way: the client cannot tell, so it says so instead of asking again."""
+    _configure(live_sim, next_faults=["malformed"])
+    with pytest.raises(UnconfirmedError):
+        _client(live_sim, Sleeps()).realtime("B0CYVN8CCQ", "com", None, "USD")
+    assert _stats(live_sim)["results_billed"] == 1
+
+
+def test_an_answer_held_past_the_read_timeout_is_billed_and_unconfirmed(
+    live_sim: LiveSimulator,
+) -> None:
+    _configure(live_sim, next_faults=["timeout"], stall_seconds=1.0)
+    client = _client(live_sim, Sleeps(), realtime_read_timeout=0.3, read_timeout=0.3)
+    with pytest.raises(UnconfirmedError, match="lost after sending"):
+        client.realtime("B0CYVN8CCQ", "com", None, "USD")
+    _configure(live_sim, next_faults=["timeout"])
+    with pytest.raises(UnconfirmedError):
+        client.submit_batch(["B0CYVN8CCQ", "B084Y7CHX5"], "com", None, "USD")
+    assert _stats(live_sim)["results_billed"] == 3
+
+
+def test_a_broken_answer_to_a_read_is_malformed_and_bills_nothing(
+    live_sim: LiveSimulator,
+) -> None:
+    _configure(live_sim, job_latency_seconds=0)
+    client = _client(live_sim, Sleeps())
+    (job,) = client.submit_batch(["B0CYVN8CCQ"], "com", None, "USD")
     _configure(live_sim, next_faults=["malformed"])
     with pytest.raises(MalformedResponseError):
-        _client(live_sim, Sleeps()).realtime("B0CYVN8CCQ", "com", None, "USD")
+        client.fetch_result(job.job_id)
+    assert client.fetch_result(job.job_id) is not None
+    assert _stats(live_sim)["results_billed"] == 1
 
 
 def test_faulted_job_surfaces_as_faulted(live_sim: LiveSimulator) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,14 @@ import pytest
 import requests
 import responses
 from responses.registries import OrderedRegistry
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from app.ingest.oxylabs import (
     MAX_BATCH,
     JobStatus,
     OxylabsClient,
     SubmittedJob,
+    billed,
     build_payload,
     retry_after_hint,
 )
@@ -27,6 +30,7 @@ from app.ingest.oxylabs_errors import (
     PermanentError,
     RetryableError,
     ThrottledError,
+    UnconfirmedError,
 )
 
 REALTIME = "https://realtime.example/v1/queries"
@@ -210,12 +214,79 @@ def test_faulted_job_without_result_is_a_typed_retryable_error(mock: Any) -> Non
         _client(Recorder()).fetch_result(JOB_ID)
 
 
-@pytest.mark.parametrize("body", ['{"results": [{"content": ', "<html>502</html>", "[1, 2]"])
-def test_malformed_json_is_a_typed_error_not_a_crash(mock: Any, body: str) -> None:
+@pytest.mark.parametrize(
+    "body", ['{"results": [{"content": ', "<html>502</html>", "[1, 2]", '{"results": []}']
+)
+def test_a_realtime_answer_that_cannot_be_read_is_unconfirmed_and_not_sent_again(
+    mock: Any, body: str
+) -> None:
+    """A 2xx answer Oxylabs sent after doing the query: the result may be billed, so asking
+    again would pay twice; the caller counts it."""
     mock.post(REALTIME, body=body, content_type="application/json")
-    with pytest.raises(MalformedResponseError):
+    with pytest.raises(UnconfirmedError) as raised:
         _client(Recorder()).realtime("B0CYVN8CCQ", "com", None, "USD")
+    assert raised.value.results == 1
     assert len(mock.calls) == 1
+
+
+@pytest.mark.parametrize("body", ['{"results": [{"content": ', "<html>502</html>", "[1, 2]"])
+def test_a_broken_read_is_a_typed_error_not_a_crash(mock: Any, body: str) -> None:
+    mock.get(f"{DATA}/v1/queries/{JOB_ID}/results", body=body, content_type="application/json")
+    with pytest.raises(MalformedResponseError):
+        _client(Recorder()).fetch_result(JOB_ID)
+    assert len(mock.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.ReadTimeout("the answer is late"),
+        requests.exceptions.ChunkedEncodingError("cut short"),
+        requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError())),
+    ],
+)
+@pytest.mark.parametrize("call", ["realtime", "batch"])
+def test_a_query_whose_answer_is_lost_after_sending_is_unconfirmed_not_retried(
+    mock: Any, failure: Exception, call: str
+) -> None:
+    client = _client(Recorder())
+    mock.post(REALTIME if call == "realtime" else BATCH, body=failure)
+    send: Callable[[], object] = (
+        (lambda: client.realtime("B0CYVN8CCQ", "com", None, "USD"))
+        if call == "realtime"
+        else (lambda: client.submit_batch(["B0CYVN8CCQ", "B084Y7CHX5"], "com", None, "USD"))
+    )
+    with pytest.raises(UnconfirmedError) as raised:
+        send()
+    assert raised.value.results == (1 if call == "realtime" else 2)
+    assert len(mock.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.ConnectTimeout("no connection within the connect timeout"),
+        requests.ConnectionError(
+            MaxRetryError(None, REALTIME, NewConnectionError(None, "Connection refused"))  # type: ignore[arg-type]
+        ),
+    ],
+)
+def test_a_query_never_sent_is_retried(mock: Any, failure: Exception) -> None:
+    mock.post(REALTIME, body=failure)
+    mock.post(REALTIME, json={"results": [{"status_code": 200, "content": {}}]})
+    sleep = Recorder()
+    assert _client(sleep).realtime("B0CYVN8CCQ", "com", None, "USD")["status_code"] == 200
+    assert len(mock.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "is_billed"),
+    [(200, True), (204, True), (404, True), (403, True), (500, False), (613, False), (None, True)],
+)
+def test_billed_follows_the_results_status(status: int | None, is_billed: bool) -> None:
+    """Oxylabs bills a result whose target answered 2xx or 4xx (Traffic and Billing)."""
+    result = {} if status is None else {"status_code": status}
+    assert billed(result) is is_billed
 
 
 def test_job_status_reads_the_real_job_objects(mock: Any) -> None:
@@ -239,10 +310,11 @@ def test_submit_batch_reads_the_real_answer_and_sends_one_shared_payload(mock: A
     assert sent == build_payload(["B0CYVN8CCQ"], "com", "90210", "USD")
 
 
-def test_submit_batch_with_missing_jobs_is_malformed(mock: Any) -> None:
+def test_submit_batch_with_missing_jobs_is_unconfirmed(mock: Any) -> None:
     mock.post(BATCH, json={"queries": [{"id": "1", "query": "B0CYVN8CCQ"}]})
-    with pytest.raises(MalformedResponseError, match="batch of 2"):
+    with pytest.raises(UnconfirmedError, match="batch of 2") as raised:
         _client(Recorder()).submit_batch(["B0CYVN8CCQ", "B084Y7CHX5"], "com", None, "USD")
+    assert raised.value.results == 2
 
 
 @pytest.mark.parametrize("count", [0, MAX_BATCH + 1])

@@ -18,7 +18,7 @@ from app.ingest.provider import (
     ListingQuery,
     OxylabsProvider,
     PermanentError,
-    RetryableError,
+    UnconfirmedError,
     provider_from_settings,
 )
 
@@ -68,12 +68,14 @@ def test_a_batch_becomes_one_ticket_per_query_in_order() -> None:
 
 @responses.activate
 def test_a_reordered_batch_answer_is_refused_rather_than_mixing_products() -> None:
+    """Oxylabs took the batch (and bills it), so the refusal is an unconfirmed submit."""
     responses.post(
         f"{DATA}/v1/queries/batch",
         json={"queries": [{"id": "1", "query": "B084Y7CHX5"}, {"id": "2", "query": "B0CYVN8CCQ"}]},
     )
-    with pytest.raises(RetryableError, match="another order"):
+    with pytest.raises(UnconfirmedError, match="another order") as raised:
         provider().submit([query("B0CYVN8CCQ"), query("B084Y7CHX5")])
+    assert raised.value.results == 2
 
 
 def test_a_batch_must_share_marketplace_geo_and_currency() -> None:
