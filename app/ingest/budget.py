@@ -8,12 +8,14 @@ result (nothing billed) is refunded; a result that came back 404 is not (it was 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from app.extensions import current_settings, db
 from app.ingest.policy import Usage, current_usage
 from app.models import Shop
+from app.realtime.events import publish_after_commit
 
 
 def budget_of(shop: Shop) -> int:
@@ -73,5 +75,17 @@ def refund_by_id(shop_id: int, results: int, now: datetime) -> None:
 
 
 def _save(shop: Shop, usage: Usage) -> None:
+    """Store the counter; the dashboard hears the new usage once the transaction commits."""
     shop.oxylabs_usage_month = usage.month
     shop.oxylabs_results_used = usage.used
+    publish_after_commit(shop.id, "usage", usage_event(usage), latest_only=True)
+
+
+def usage_event(usage: Usage) -> dict[str, Any]:
+    """A `usage` event's data: the month (its first day), results used, budget, remaining."""
+    return {
+        "month": usage.month.isoformat(),
+        "used": usage.used,
+        "budget": usage.budget,
+        "remaining": usage.remaining,
+    }

@@ -151,6 +151,31 @@ def _currency(change: PriceChange, product: Product) -> str:
 def _send_chunk(
     client: AdminClient, product_gid: str, chunk: list[Claimed], *, clock: Clock, report: PushReport
 ) -> None:
+    outcomes: dict[str, list[int]] = {"pushed": [], "failed": [], "retrying": []}
+    _write_chunk(client, product_gid, chunk, clock=clock, report=report, outcomes=outcomes)
+    change, _product = chunk[0]
+    publish_event(
+        change.shop_id,
+        "push",
+        {
+            "shopify_product_gid": product_gid,
+            "product_ids": sorted({product.id for _change, product in chunk}),
+            **outcomes,
+        },
+    )
+
+
+def _write_chunk(
+    client: AdminClient,
+    product_gid: str,
+    chunk: list[Claimed],
+    *,
+    clock: Clock,
+    report: PushReport,
+    outcomes: dict[str, list[int]],
+) -> None:
+    """One product's variants to Shopify; each change's id lands in outcomes["pushed"],
+    ["failed"] or ["retrying"] (left pushing for the recovery), all committed."""
     remaining = list(chunk)
     while remaining:
         try:
@@ -159,6 +184,8 @@ def _send_chunk(
             now = clock()
             failed = [c for c, _p in remaining if _after_error(c, error, now=now, report=report)]
             commit_and_publish()
+            outcomes["failed"] += [c.id for c in failed]
+            outcomes["retrying"] += [c.id for c, _p in remaining if c not in failed]
             if failed:
                 publish_push_error(failed, error)
             return
@@ -167,15 +194,18 @@ def _send_chunk(
             if index in outcome.errors:
                 fail(change, outcome.errors[index], now=clock(), report=report)
                 _if_gone(change, product, outcome.errors[index])
+                outcomes["failed"].append(change.id)
             elif index in outcome.confirmed:
                 confirm(change, product, outcome.confirmed[index], now=clock(), how="mutation")
                 report.pushed += 1
+                outcomes["pushed"].append(change.id)
             else:
                 still.append((change, product))  # refused with the rest: all-or-nothing
         commit_and_publish()
         if len(still) == len(remaining):
             for change, _product in still:
                 fail(change, {"message": "Shopify applied nothing"}, now=clock(), report=report)
+                outcomes["failed"].append(change.id)
             commit_and_publish()
             return
         remaining = still

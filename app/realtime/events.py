@@ -15,9 +15,12 @@ from datetime import datetime
 from typing import Any, Final, Literal, get_args
 
 from redis import Redis
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.broker import current_broker
 from app.clock import utcnow
+from app.extensions import db
 
 # What the dashboard hears; each kind's payload is described in the OpenAPI document
 # (components.schemas.Event*). `import` reports a CSV import job's progress.
@@ -108,6 +111,42 @@ def _payload(shop_id: int, kind: EventKind, data: Mapping[str, Any], at: datetim
         raise ValueError(f"unknown event type {kind!r}; one of {sorted(EVENT_TYPES)}")
     body = {"type": kind, "shop_id": shop_id, "at": at.isoformat(), "data": data}
     return json.dumps(body, default=str)
+
+
+_AFTER_COMMIT: Final = "pricebridge.realtime.after_commit"
+
+
+def publish_after_commit(
+    shop_id: int, kind: EventKind, data: Mapping[str, Any], *, latest_only: bool = False
+) -> None:
+    """Publish once the session's current transaction commits; nothing when it rolls back.
+
+    Events of one commit go out in the order they were queued, one round trip per shop.
+    `latest_only`: this event replaces one of the same shop and kind queued earlier in the
+    transaction (a counter's last value is all the dashboard needs).
+    """
+    session = db.session()
+    pending: dict[tuple[int, str, int], tuple[int, EventKind, Mapping[str, Any]]]
+    pending = session.info.setdefault(_AFTER_COMMIT, {})
+    key = (shop_id, kind, -1 if latest_only else len(pending))
+    pending.pop(key, None)
+    pending[key] = (shop_id, kind, data)
+    if not event.contains(session, "after_commit", _publish_pending):
+        event.listen(session, "after_commit", _publish_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+
+
+def _publish_pending(session: Session) -> None:
+    pending = session.info.pop(_AFTER_COMMIT, {})
+    by_shop: dict[int, list[tuple[EventKind, Mapping[str, Any]]]] = {}
+    for shop_id, kind, data in pending.values():
+        by_shop.setdefault(shop_id, []).append((kind, data))
+    for shop_id, events in by_shop.items():
+        publish_events(shop_id, events)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def events_after(

@@ -34,7 +34,7 @@ def test_refresh_stores_a_realtime_observation(app: Flask, provider: OxylabsProv
     assert row.price is not None
     db.session.refresh(shop)
     assert shop.oxylabs_results_used == 1
-    assert [event.type for event in events_after(shop.id, 0)] == ["observation"]
+    assert [event.type for event in events_after(shop.id, 0)] == ["usage", "observation"]
 
 
 def test_refresh_revives_a_product_that_needed_a_person(
@@ -55,8 +55,12 @@ def test_refresh_within_an_exhausted_budget_is_refused(
     db.session.commit()
     assert refresh_product(product.id, provider, NOW) is RefreshOutcome.OVER_BUDGET
     assert live_sim.stats()["requests"] == 0
-    (event,) = events_after(shop.id, 0)
+    events = events_after(shop.id, 0)
+    (event,) = [e for e in events if e.type != "usage"]
     assert event.type == "error"
+    # The budget bar hears the counter as committed (one event for the transaction).
+    (usage,) = [e.data for e in events if e.type == "usage"]
+    assert usage == {"month": MONTH.isoformat(), "used": 3, "budget": 3, "remaining": 0}
     assert event.data["code"] == "budget_exhausted"
 
 
@@ -151,5 +155,5 @@ def test_a_move_keeps_amazons_price_before_it_and_the_delivery_window(
         newest.delivery_earliest,
         newest.delivery_latest,
     )
-    event = events_after(shop.id, 0)[-1]
+    event = [e for e in events_after(shop.id, 0) if e.type == "observation"][-1]
     assert event.data["delivery_earliest"] == newest.delivery_earliest.isoformat()
