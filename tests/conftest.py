@@ -26,6 +26,7 @@ from app import create_app
 from app.config import Settings
 from app.extensions import db
 from app.realtime.hub import HUB_EXTENSION
+from tests.event_schemas import invalid_events
 from tests.support import make_env
 
 # Hypothesis times how long it takes to make each example and fails a test whose examples come
@@ -104,8 +105,10 @@ def migrated_app(session_env: dict[str, str]) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app(migrated_app: Flask) -> Iterator[Flask]:
-    """The migrated app with every table and the Redis database emptied after the test."""
+def app(migrated_app: Flask, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The migrated app with every table and the Redis database emptied after the test; the
+    events the test's flows published are checked against their schemas first
+    (tests/event_schemas.py; a test of made-up events is marked `synthetic_events`)."""
     with migrated_app.app_context():
         yield migrated_app
         db.session.remove()
@@ -113,10 +116,14 @@ def app(migrated_app: Flask) -> Iterator[Flask]:
         with db.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     redis: Redis = migrated_app.extensions["pricebridge.broker"].redis
+    synthetic = request.node.get_closest_marker("synthetic_events") is not None
+    problems = [] if synthetic else invalid_events(migrated_app, redis)
     claim = redis.get("pricebridge:test-claim")
     redis.flushdb()
     if claim is not None:
         redis.set("pricebridge:test-claim", claim, ex=3600)
+    if problems:
+        pytest.fail("events that do not match their schema:\n" + "\n".join(problems[:20]))
 
 
 @pytest.fixture

@@ -10,27 +10,18 @@ from flask.typing import ResponseReturnValue
 from app.api.auth import current_session, session_required
 from app.api.blueprint import bp
 from app.api.errors import ApiError
+from app.api.events_schema import any_event
 from app.api.openapi import ERROR_SCHEMA, operation
 from app.api.query import BIGINT_MAX, query_args, query_parameter, whole_number
-from app.realtime.events import EVENT_TYPES, events_after, retention
+from app.realtime.events import events_after, retention
 
 PAGE: Final = 500
 
-EVENT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["seq", "type", "at", "data"],
-    "properties": {
-        "seq": {"type": "integer", "minimum": 1},
-        "type": {"type": "string", "enum": sorted(EVENT_TYPES)},
-        "at": {"type": "string", "format": "date-time"},
-        "data": {"type": "object"},
-    },
-}
 EVENTS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["events", "seq", "has_more"],
     "properties": {
-        "events": {"type": "array", "items": EVENT_SCHEMA},
+        "events": {"type": "array", "items": any_event(with_shop=False)},
         "seq": {"type": "integer", "description": "the shop's current sequence number"},
         "has_more": {"type": "boolean", "description": "ask again after the last event's seq"},
     },

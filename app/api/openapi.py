@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from flask import Flask
 
+from app.api import events_schema
+
 F = TypeVar("F", bound=Callable[..., Any])
 OPERATION_ATTRIBUTE = "__openapi_operation__"
 _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
@@ -156,6 +158,8 @@ def build_document(app: Flask, prefix: str = "/api") -> dict[str, Any]:
                     "description": "The App Bridge session token (shopify.idToken()).",
                 }
             },
-            "schemas": {"Error": ERROR_SCHEMA},
+            # Each live event's schema, for /ws and GET /api/events (app.api.events_schema).
+            "schemas": {"Error": ERROR_SCHEMA, **events_schema.components()},
         },
+        "x-websocket": events_schema.websocket_document(),
     }

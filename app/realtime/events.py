@@ -29,11 +29,12 @@ EventKind = Literal["observation", "price_change", "push", "error", "product", "
 EVENT_TYPES: Final = frozenset(get_args(EventKind))
 STREAM_LENGTH: Final = 10_000
 # seq, stream append and publish happen atomically, so sequence order equals stream order.
+# The seq is spliced in front of the JSON object as Python encoded it: a cjson decode and
+# encode would turn every empty list into {} (Lua has one table type) and long numbers into
+# floats.
 _PUBLISH = """
 local seq = redis.call('incr', KEYS[1])
-local event = cjson.decode(ARGV[1])
-event['seq'] = seq
-local encoded = cjson.encode(event)
+local encoded = '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
 redis.call('xadd', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-1', 'event', encoded)
 redis.call('publish', KEYS[3], encoded)
 return seq

@@ -57,3 +57,47 @@ def test_unknown_api_paths_and_methods_answer_json(client: FlaskClient) -> None:
     assert wrong_method.get_json()["error"]["code"] == "method_not_allowed"
     assert "GET" in wrong_method.headers["Allow"]
     assert client.get("/not-api").status_code == 404
+
+
+def test_each_event_type_has_its_payload_schema_and_the_socket_is_described(
+    client: FlaskClient, app: Flask
+) -> None:
+    document = client.get("/api/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    for kind, name in [
+        ("observation", "EventObservation"),
+        ("price_change", "EventPriceChange"),
+        ("push", "EventPush"),
+        ("error", "EventError"),
+        ("product", "EventProduct"),
+        ("usage", "EventUsage"),
+        ("import", "EventImport"),
+    ]:
+        event = schemas[name]
+        assert event["properties"]["type"] == {"const": kind}
+        assert event["properties"]["data"]["additionalProperties"] is False, kind
+    socket = document["x-websocket"]
+    assert socket["path"] == "/ws"
+    assert socket["close_codes"]["4001"] == "shop_uninstalled"
+    replayed = document["paths"]["/api/events"]["get"]["responses"]["200"]
+    items = replayed["content"]["application/json"]["schema"]["properties"]["events"]["items"]
+    assert len(items["oneOf"]) == 7
+
+
+def test_the_schema_check_refuses_an_event_its_schema_does_not_describe(app: Flask) -> None:
+    """The check every test's teardown runs (tests/event_schemas.py) can fail."""
+    from redis import Redis
+
+    from app.realtime.events import publish_event
+    from tests.event_schemas import invalid_events
+
+    redis: Redis = app.extensions["pricebridge.broker"].redis
+    good = {"month": "2026-11-01", "used": 1, "budget": 10, "remaining": 9}
+    publish_event(1, "usage", good)
+    assert invalid_events(app, redis) == []
+    publish_event(1, "usage", {**good, "undocumented": True})
+    publish_event(1, "error", {"code": "x", "message": "m"})  # product_ids missing
+    problems = invalid_events(app, redis)
+    assert len(problems) == 2, problems
+    for key in redis.scan_iter(match="pricebridge:shop:*"):
+        redis.delete(key)  # the made-up events must not fail this test's own teardown check

@@ -28,6 +28,9 @@ from tests.integration.realtime.peers import (
 )
 from tests.support import serving
 
+# Events made up to exercise the transport: their payloads are not the backend's.
+pytestmark = pytest.mark.synthetic_events
+
 A, B = "a.myshopify.com", "b.myshopify.com"
 
 
