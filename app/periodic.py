@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from app.ingest.jobs import ingest_tick
 from app.jobs.scheduler import PeriodicTask
+from app.price_changes.retention import enqueue_sweep
 from app.push import jobs as push
 from app.shopify.token_jobs import enqueue_due_token_refreshes
 from app.shopify.webhooks import requeue_waiting_deliveries
@@ -27,4 +28,6 @@ def periodic_tasks() -> tuple[PeriodicTask, ...]:
         PeriodicTask("pricing-reconcile", timedelta(hours=6), push.enqueue_reconciliations),
         # Every 5 s: a delivery whose drain was lost (Redis restarted) is handled within 20 s.
         PeriodicTask("webhook-sweep", timedelta(seconds=5), requeue_waiting_deliveries),
+        # Old superseded changes deleted, old finished ones compacted (the policy is there).
+        PeriodicTask("pricing-retention", timedelta(hours=1), enqueue_sweep),
     )

@@ -40,6 +40,16 @@ class PriceChange(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_price_change_shop_state", "shop_id", "state"),
         # A product's newest live change in one probe, however long its history (summary.py).
         partial_index("ix_price_change_live", "product_id", "id", where="state <> 'superseded'"),
+        # What the retention sweep deletes or compacts, found without reading the rest
+        # (app/price_changes/retention.py).
+        partial_index(
+            "ix_price_change_superseded_time", "updated_at", where="state = 'superseded'"
+        ),
+        partial_index(
+            "ix_price_change_uncompacted_time",
+            "updated_at",
+            where="state IN ('pushed', 'failed', 'rejected') AND history_compacted_at IS NULL",
+        ),
         # At most one open (not yet pushing) change per product: a newer one supersedes it.
         partial_index(
             "uq_price_change_open_per_product",
@@ -75,6 +85,8 @@ class PriceChange(db.Model):  # type: ignore[name-defined,misc]
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When retention dropped its intermediate transitions (only the final one is kept).
+    history_compacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return (

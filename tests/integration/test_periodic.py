@@ -13,6 +13,7 @@ from app.extensions import db
 from app.jobs.scheduler import PeriodicTask, Scheduler, SchedulerLock
 from app.models import PriceChange, Shop
 from app.periodic import periodic_tasks
+from app.price_changes import retention
 from app.push import jobs
 from app.push.reconcile import PUSH_LEASE
 from tests.integration.conftest import T0
@@ -32,6 +33,7 @@ def test_the_scheduler_runs_the_pricing_tasks(app: Flask) -> None:
     assert tasks["pricing-missed-pushes"].every <= timedelta(minutes=1)
     assert tasks["pricing-recover-pushing"].every <= PUSH_LEASE
     assert tasks["pricing-reconcile"].every <= timedelta(days=1)
+    assert tasks["pricing-retention"].run is retention.enqueue_sweep
 
 
 def _shop_with_stuck_changes(*, installed: bool, uninstalled: bool = False) -> Shop:
