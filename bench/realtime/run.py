@@ -264,7 +264,7 @@ def disconnects(clients: int, total: int, rate: float) -> None:
 
 
 # What `python -m bench` runs for the report (bench/README.md).
-REPORT_RUNS = [["latency"], ["api"], ["disconnects"]]
+REPORT_RUNS = [["latency"], ["api"], ["api", "--heavy"], ["disconnects"]]
 
 
 def main(argv: list[str]) -> None:
