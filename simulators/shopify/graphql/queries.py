@@ -90,6 +90,25 @@ def _all_match(terms: list[Term], lookup: Callable[[str], Any], title: str) -> b
     return True
 
 
+def _variant_matches(state: ShopState, search: Search, variant: Variant) -> bool:
+    def lookup(field: str) -> Any:
+        return _variant_field(state, variant, field)
+
+    return _matches(search, lookup, _variant_text(state, variant))
+
+
+def _exact_values(search: Search) -> tuple[str, set[str]] | None:
+    """(field, values) when `search` is one field's equality terms joined by OR (no prefix `*`):
+    a record matches when that field equals one of the values, whatever the case."""
+    fields = {terms[0][0] for terms in search if len(terms) == 1}
+    if len(fields) != 1 or any(len(terms) != 1 for terms in search):
+        return None
+    (field,) = fields
+    if field is None or any(t[0][1] != "=" or t[0][2].endswith("*") for t in search):
+        return None
+    return field, {terms[0][2].lower() for terms in search}
+
+
 def _check_sort(args: dict[str, Any]) -> None:
     if args.get("sortKey", "ID") != "ID":
         raise TopLevelError(
@@ -116,11 +135,13 @@ def query_root(state: ShopState) -> dict[str, Any]:
     def product_variants(**args: Any) -> dict[str, Any]:
         _check_sort(args)
         terms = parse_search(args.get("query"))
-        rows = [
-            v
-            for v in state.variants.values()
-            if _matches(terms, lambda f, v=v: _variant_field(state, v, f), _variant_text(state, v))  # type: ignore[misc]
-        ]
+        exact = _exact_values(terms)
+        if exact is not None:  # `sku:A OR sku:B ...`: the same answer, without a scan per term
+            field, wanted = exact
+            values = ((v, _variant_field(state, v, field)) for v in state.variants.values())
+            rows = [v for v, value in values if value is not None and str(value).lower() in wanted]
+        else:
+            rows = [v for v in state.variants.values() if _variant_matches(state, terms, v)]
         return connection(
             sorted(rows, key=lambda v: v.id), lambda v: v.id, lambda v: variant_view(state, v), args
         )
