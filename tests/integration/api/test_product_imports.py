@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.broker import current_broker
 from app.extensions import db
+from app.ingest import link_import
 from app.ingest.link_import import INLINE_ROWS, MAX_BYTES, MAX_ROWS
 from app.models import LinkImport, Product, Shop
 from app.realtime.events import events_after
@@ -374,3 +375,45 @@ def test_shopify_down_fails_the_check_with_a_503_and_stores_why(
     assert failed["state"] == "failed"
     assert failed["failure"]["code"] == "shopify_unavailable"
     assert commit(pricing_app, shop, failed["id"]).status_code == 422
+
+
+def test_a_link_made_meanwhile_stops_the_whole_commit(
+    pricing_app: Flask, shopify: LiveShopify, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone links one of the file's variants after the commit's check and before its write:
+    the unique link refuses the insert and nothing of the file is kept."""
+    shop = shop_with_variants(shopify, products=3)
+    variants = shopify.admin.variants(shop.domain)
+    lines = [HEADER] + [f"{number(v)};;B0CYVN8CCQ;com;" for v in variants]
+    import_id = upload(pricing_app, shop, "\n".join(lines).encode()).get_json()["id"]
+    real_check = link_import.check_links
+
+    def check_then_link_elsewhere(*args: Any, **kwargs: Any) -> Any:
+        checked = real_check(*args, **kwargs)
+        with db.engine.begin() as other:  # another request's transaction, committed first
+            other.execute(
+                insert(Product).values(
+                    shop_id=shop.id,
+                    asin="B0ELSEWHER",
+                    marketplace="com",
+                    shopify_product_gid=variants[1]["product_id"],
+                    shopify_variant_gid=variants[1]["id"],
+                    status="active",
+                    polling_tier="normal",
+                    poll_interval_seconds=3600,
+                    availability="unknown",
+                    next_poll_at=datetime.now(UTC),
+                    created_at=datetime.now(UTC),
+                    updated_at=datetime.now(UTC),
+                    failed_polls=0,
+                )
+            )
+        return checked
+
+    monkeypatch.setattr(link_import, "check_links", check_then_link_elsewhere)
+    refused = commit(pricing_app, shop, import_id)
+    assert refused.status_code == 422, refused.get_json()
+    report = refused.get_json()["error"]["details"]["import"]
+    assert report["state"] == "invalid"
+    assert [(e["line"], e["code"]) for e in report["errors"]] == [(3, "already_linked")]
+    assert [p.asin for p in products_of(shop)] == ["B0ELSEWHER"]
