@@ -1,8 +1,9 @@
 """Signed webhook deliveries to the app, shaped like Shopify's, and their control endpoints.
 
 `POST /_sim/webhooks` sends one (real fixture payloads, adapted to the shop), optionally twice
-with the same webhook id or with a body that no longer matches its HMAC; `GET /_sim/webhooks`
-lists what was delivered.
+with the same webhook id or with a body that no longer matches its HMAC, or again under the id
+of an earlier delivery (as Shopify's later retries do); `GET /_sim/webhooks` lists the latest
+deliveries and counts every delivery by shop and topic.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
@@ -131,6 +132,8 @@ class WebhookSender:
         self.timeout = timeout
         self.api_version = api_version
         self._log: deque[DeliveryRecord] = deque(maxlen=log_size)
+        # Every delivery, by shop and topic: the log keeps only the latest `log_size`.
+        self._counts: dict[str, Counter[str]] = defaultdict(Counter)
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._pending: set[Future[DeliveryResult]] = set()
@@ -195,6 +198,7 @@ class WebhookSender:
         )  # fmt: skip
         with self._lock:
             self._log.append(record)
+            self._counts[shop][topic] += 1
         return result
 
     def _post_with_retries(
@@ -238,6 +242,11 @@ class WebhookSender:
         with self._lock:
             return [asdict(r) for r in self._log]
 
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Deliveries made (each retry of one counted once), by shop and topic."""
+        with self._lock:
+            return {shop: dict(topics) for shop, topics in self._counts.items()}
+
 
 def _compact_json(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -260,7 +269,10 @@ class WebhookControl:
         except LookupError as error:
             return jsonify({"error": str(error)}), 404
         sender = self.sim.webhooks
-        webhook_id, event_id = str(uuid.uuid4()), str(uuid.uuid4())
+        webhook_id = spec.get("webhook_id") or str(uuid.uuid4())
+        if not isinstance(webhook_id, str):
+            return jsonify({"error": "'webhook_id' must be a string"}), 400
+        event_id = str(uuid.uuid4())
         results = [
             sender.deliver(
                 topic, shop, payload, header_style=style, webhook_id=webhook_id,
@@ -276,7 +288,8 @@ class WebhookControl:
         return self.sim.webhooks.fixture_json(str(payload or topic), shop)
 
     def log(self) -> Response:
-        return jsonify({"deliveries": self.sim.webhooks.log()})
+        sender = self.sim.webhooks
+        return jsonify({"deliveries": sender.log(), "counts": sender.counts()})
 
 
 def register_webhooks(app: Flask, sim: Simulator) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 CONVERGE_SECONDS = 60
 LINE = re.compile(
     r"^(?P<scenario>[^:\n]+): lost (?P<lost>\d+), duplicated (?P<duplicated>\d+), "
-    r"5xx (?P<server_errors>\d+), converged in (?P<seconds>[0-9.]+) s(?:; (?P<notes>.*))?$"
+    r"5xx (?P<server_errors>\d+), converged in (?P<seconds>[0-9.]+|inf) s(?:; (?P<notes>.*))?$"
 )
 
 

@@ -81,11 +81,7 @@ class Merchant:
         """Price writes Shopify received for this shop: one products/update each."""
         status, body = http_json("GET", f"{self.stack.shopify_url}/_sim/webhooks")
         assert status == 200, body
-        return sum(
-            1
-            for d in body["deliveries"]
-            if d["shop"] == self.shop and d["topic"] == "products/update"
-        )
+        return int(body["counts"].get(self.shop, {}).get("products/update", 0))
 
 
 def install(stack: Stack, shop: str, products: int) -> Merchant:
@@ -118,17 +114,19 @@ def install(stack: Stack, shop: str, products: int) -> Merchant:
 
 
 def wait_for_proposals(merchant: Merchant, timeout: float = 90) -> dict[int, dict[str, Any]]:
-    """The proposed change of each product once every product has its first change (the
-    scheduler polls, ingest quotes); a product whose change was held (below the margin floor,
-    say) is left out. At least one product must have a proposed change."""
+    """The proposed change of each product once every product has been observed (the
+    scheduler polls, ingest quotes in the same transaction); a product without a proposed
+    change (Amazon shows no price for it now, or its change was held below the margin floor)
+    is left out. At least one product must have a proposed change."""
+    wait_until(
+        lambda: all(merchant.observation_counts().values()),
+        timeout,
+        f"{merchant.shop}: every product observed",
+        1.0,
+    )
     first: dict[int, dict[str, Any]] = {}
-
-    def all_quoted() -> bool:
-        for change in sorted(merchant.changes(), key=lambda c: c["id"]):
-            first.setdefault(change["product_id"], change)
-        return set(first) >= set(merchant.product_ids)
-
-    wait_until(all_quoted, timeout, f"{merchant.shop}: a change per product", 1.0)
+    for change in sorted(merchant.changes(), key=lambda c: c["id"]):
+        first.setdefault(change["product_id"], change)
     proposals = {pid: c for pid, c in first.items() if c["state"] == "proposed"}
     states = sorted(c["state"] for c in first.values())
     assert proposals, f"{merchant.shop}: no proposed change among {states}"

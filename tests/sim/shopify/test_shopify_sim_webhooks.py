@@ -142,6 +142,7 @@ def test_control_endpoint_takes_an_object_or_a_fixture_name(
         ({"topic": "products/update", "shop": SHOP, "header_style": "odd"}, 400),
         ({"topic": "orders/create", "shop": SHOP}, 404),
         ({"topic": "x", "shop": SHOP, "payload": "../../secrets"}, 404),
+        ({"topic": "customers/redact", "shop": SHOP, "webhook_id": 7}, 400),
     ],
 )
 def test_control_endpoint_refuses_bad_requests(
@@ -156,6 +157,21 @@ def test_delivery_log(client: FlaskClient) -> None:
     log = client.get("/_sim/webhooks").get_json()["deliveries"]
 
     assert [(d["topic"], d["shop"], d["status"]) for d in log] == [("customers/redact", SHOP, 200)]
+
+
+def test_a_later_retry_carries_the_first_deliverys_id_and_every_delivery_is_counted(
+    client: FlaskClient, receiver: Receiver
+) -> None:
+    first = client.post("/_sim/webhooks", json={"topic": "customers/redact", "shop": SHOP})
+    (delivery,) = first.get_json()["deliveries"]
+    spec = {"topic": "customers/redact", "shop": SHOP, "webhook_id": delivery["webhook_id"]}
+    (again,) = client.post("/_sim/webhooks", json=spec).get_json()["deliveries"]
+    assert again["webhook_id"] == delivery["webhook_id"]
+    (first_headers, _), (second_headers, _) = receiver.requests
+    assert first_headers["X-Shopify-Webhook-Id"] == second_headers["X-Shopify-Webhook-Id"]
+    client.post("/_sim/webhooks", json={"topic": "products/update", "shop": "other.myshopify.com"})
+    counts = client.get("/_sim/webhooks").get_json()["counts"]
+    assert counts == {SHOP: {"customers/redact": 2}, "other.myshopify.com": {"products/update": 1}}
 
 
 def test_app_uninstalled_payload_names_the_shop(sim: Simulator) -> None:
