@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -25,7 +26,15 @@ from app.models import PriceChange, Product, Shop
 from app.observability import metrics
 from app.price_changes.ledger import commit_and_publish
 from app.price_changes.state import ChangeState
-from app.push.push import MAX_ATTEMPTS, Claimed, PushReport, confirm, fail, send
+from app.push.push import (
+    MAX_ATTEMPTS,
+    Claimed,
+    PushReport,
+    confirm,
+    fail,
+    present_rows,
+    send,
+)
 from app.realtime.events import publish_event
 from app.shopify.graphql.errors import ShopifyError
 from app.shopify.graphql.operations import read_variant_prices
@@ -65,7 +74,16 @@ def abandoned_shops(now: datetime, in_flight: InFlight = _nothing_in_flight) -> 
     ]
 
 
-def _claim_abandoned(shop_id: int, now: datetime, cutoff: datetime) -> list[Claimed]:
+@dataclass(frozen=True)
+class _Abandoned:
+    """A change taken for recovery, by ids and values: its rows may vanish during the read."""
+
+    change_id: int
+    product_id: int
+    variant_gid: str
+
+
+def _claim_abandoned(shop_id: int, now: datetime, cutoff: datetime) -> list[_Abandoned]:
     rows = db.session.execute(
         select(PriceChange, Product)
         .join(Product, Product.id == PriceChange.product_id)
@@ -79,10 +97,12 @@ def _claim_abandoned(shop_id: int, now: datetime, cutoff: datetime) -> list[Clai
         .with_for_update(of=PriceChange, skip_locked=True)
         .execution_options(populate_existing=True)
     ).all()
-    for change, _product in rows:
+    taken = []
+    for change, product in rows:
         change.updated_at = now  # a new lease: another reconciler leaves these alone
+        taken.append(_Abandoned(change.id, product.id, product.shopify_variant_gid))
     db.session.commit()
-    return [(change, product) for change, product in rows]
+    return taken
 
 
 def finish_abandoned(
@@ -91,25 +111,31 @@ def finish_abandoned(
     """Finish every abandoned push of the shop exactly once (``now`` decides the lease).
 
     While `in_flight(shop_id)` (the shop's push job is alive) only changes past the lease are
-    taken; otherwise every change pushing for longer than ``RECOVERY_GRACE``."""
+    taken; otherwise every change pushing for longer than ``RECOVERY_GRACE``. Nothing is read
+    for a shop no longer installed (its token is dead); a change unlinked while its price is
+    read back is simply not recorded."""
     report = PushReport()
     shop = db.session.get(Shop, shop_id)
-    if shop is None:
+    if shop is None or not shop.is_installed:
         return report
     moment = now or utcnow()
     cutoff = moment - (PUSH_LEASE if in_flight(shop_id) else RECOVERY_GRACE)
     client = admin_client(shop)
     while claimed := _claim_abandoned(shop_id, moment, cutoff):
-        gids = [product.shopify_variant_gid for _change, product in claimed]
+        pairs = [(taken.change_id, taken.product_id) for taken in claimed]
         try:
-            prices = read_variant_prices(client, gids)
+            prices = read_variant_prices(client, [taken.variant_gid for taken in claimed])
         except ShopifyError as error:
-            for change, _product in claimed:
+            for change, _product in present_rows(pairs).values():
                 change.error = f"read-back failed: {error}"
             db.session.commit()
             raise
+        present = present_rows(pairs)
         resend: list[Claimed] = []
-        for change, product in claimed:
+        for taken in claimed:
+            if taken.change_id not in present:
+                continue  # unlinked (or erased) while Shopify answered: nothing to record
+            change, product = present[taken.change_id]
             current = prices.get(product.shopify_variant_gid)
             if current is not None and current == change.proposed_price:
                 confirm(change, product, current, now=utcnow(), how="read-back")
