@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.ingest.jobs import ingest_tick
+from app.ingest.link_import import enqueue_stalled_imports
 from app.jobs.scheduler import PeriodicTask
 from app.price_changes.retention import enqueue_sweep
 from app.push import jobs as push
@@ -28,6 +29,8 @@ def periodic_tasks() -> tuple[PeriodicTask, ...]:
         PeriodicTask("pricing-reconcile", timedelta(hours=6), push.enqueue_reconciliations),
         # Every 5 s: a delivery whose drain was lost (Redis restarted) is handled within 20 s.
         PeriodicTask("webhook-sweep", timedelta(seconds=5), requeue_waiting_deliveries),
+        # A CSV import whose worker (or request) was killed is taken up again by its job.
+        PeriodicTask("link-import-resume", timedelta(seconds=30), enqueue_stalled_imports),
         # Old superseded changes deleted, old finished ones compacted (the policy is there).
         PeriodicTask("pricing-retention", timedelta(hours=1), enqueue_sweep),
     )

@@ -11,14 +11,15 @@
    the import is ``invalid`` with the rows that stopped it.
 
 Shopify failing (unreachable, access lost) leaves the import ``failed`` with the reason; a job
-failing otherwise marks it ``failed`` too and lands in RQ's failed registry. Each state and
+failing otherwise marks it ``failed`` too and lands in RQ's failed registry. A step killed
+with its process is resumed by the periodic `enqueue_stalled_imports`. Each state and
 each Shopify batch of a job is published on the shop's live stream as an ``import`` event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import insert, select
@@ -42,6 +43,8 @@ MAX_ROWS: Final = 10_000
 INLINE_ROWS: Final = 500
 #: Shopify attempts of a check the merchant waits for in the request (a job keeps the default).
 INLINE_ATTEMPTS: Final = 3
+#: An import with no progress for this long is handed to its job again (see the sweep).
+STALLED_AFTER: Final = timedelta(minutes=2)
 
 
 class ImportStateError(ValueError):
@@ -282,6 +285,24 @@ def check_link_import(import_id: int) -> None:
 def commit_link_import(import_id: int) -> None:
     """The commit of a big file, in the background, with progress on the live stream."""
     commit_import(import_id, live=True)
+
+
+def enqueue_stalled_imports(now: datetime) -> int:
+    """Periodic: an import still checking or importing with no progress for `STALLED_AFTER`
+    (its worker, or the request checking it, was killed) gets its job again; a job still
+    queued or running makes that a no-op, and a finished step returns at once."""
+    stalled = list(
+        db.session.execute(
+            select(LinkImport.id, LinkImport.state).where(
+                LinkImport.state.in_(("validating", "importing")),
+                LinkImport.updated_at < now - STALLED_AFTER,
+            )
+        )
+    )
+    db.session.rollback()
+    for import_id, state in stalled:
+        (check_link_import if state == "validating" else commit_link_import).enqueue(import_id)
+    return len(stalled)
 
 
 def publish_started(link_import: LinkImport) -> None:

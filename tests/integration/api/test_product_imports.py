@@ -16,8 +16,15 @@ from sqlalchemy import func, insert, select
 from app.broker import current_broker
 from app.extensions import db
 from app.ingest import link_import
-from app.ingest.link_import import INLINE_ROWS, MAX_BYTES, MAX_ROWS
+from app.ingest.link_import import (
+    INLINE_ROWS,
+    MAX_BYTES,
+    MAX_ROWS,
+    STALLED_AFTER,
+    enqueue_stalled_imports,
+)
 from app.models import LinkImport, Product, Shop
+from app.periodic import periodic_tasks
 from app.realtime.events import events_after
 from tests.integration.conftest import TOKEN, LiveShopify
 from tests.integration.factories import make_product, make_shop
@@ -417,3 +424,35 @@ def test_a_link_made_meanwhile_stops_the_whole_commit(
     assert report["state"] == "invalid"
     assert [(e["line"], e["code"]) for e in report["errors"]] == [(3, "already_linked")]
     assert [p.asin for p in products_of(shop)] == ["B0ELSEWHER"]
+
+
+def test_an_import_whose_worker_died_is_taken_up_again_by_the_sweep(
+    pricing_app: Flask, shopify: LiveShopify
+) -> None:
+    """A check or commit killed with its process leaves the import running with no progress:
+    the periodic sweep hands it to its job again, which finishes it (a live one: no-op)."""
+    shop = shop_with_variants(shopify, products=INLINE_ROWS + 1)
+    state = shopify.admin.store.shop(shop.domain)
+    lines = [HEADER] + [f"{v.id};;B0CYVN8CCQ;com;" for v in state.variants.values()]
+    import_id = upload(pricing_app, shop, "\n".join(lines).encode()).get_json()["id"]
+    broker = current_broker()
+    broker.queue("default").empty()  # the worker died with the job: nothing left queued
+    tasks = {task.name: task for task in periodic_tasks()}
+    sweep = tasks["link-import-resume"].run
+    assert sweep is enqueue_stalled_imports
+    now = datetime.now(UTC)
+    assert sweep(now) == 0  # progress is recent: the job may still be running
+    assert sweep(now + STALLED_AFTER + timedelta(seconds=1)) == 1
+    assert broker.queue("default").count == 1
+    assert sweep(now + STALLED_AFTER + timedelta(seconds=2)) == 1
+    assert broker.queue("default").count == 1  # queued already: not twice
+    run_jobs(pricing_app)
+    assert status(pricing_app, shop, import_id)["state"] == "validated"
+
+    assert commit(pricing_app, shop, import_id).status_code == 202
+    broker.queue("default").empty()
+    assert sweep(datetime.now(UTC) + STALLED_AFTER + timedelta(seconds=1)) == 1
+    run_jobs(pricing_app)
+    done = status(pricing_app, shop, import_id)
+    assert (done["state"], done["imported"]) == ("imported", INLINE_ROWS + 1)
+    assert sweep(datetime.now(UTC) + STALLED_AFTER + timedelta(seconds=1)) == 0
