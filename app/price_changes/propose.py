@@ -34,13 +34,26 @@ from app.price_changes.state import AUTO_ACTOR
 
 
 def lock_product(product_id: int) -> Product | None:
-    return db.session.scalar(select(Product).where(Product.id == product_id).with_for_update())
+    """The product locked, as committed now (a row read before may have changed or gone
+    since: unlinked, or its variant deleted in Shopify); None when it is gone."""
+    return db.session.scalar(
+        select(Product)
+        .where(Product.id == product_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def repriceable(product: Product | None) -> bool:
+    """Whether a quote may still become a change for it: linked, its variant not deleted."""
+    return product is not None and product.status != "variant_deleted"
 
 
 def on_observation(product_id: int, observation_id: int) -> None:
     """Called by ingest after a trusted observation is committed: reprice the product."""
     product = lock_product(product_id)
-    if product is None:
+    if product is None or not repriceable(product):
+        db.session.rollback()
         return
     shop, observation, outcome = _reprice_observed(product, observation_id, utcnow())
     commit_and_publish()
@@ -63,6 +76,7 @@ __all__ = [
     "on_observation",
     "on_observations",
     "reprice",
+    "repriceable",
 ]
 
 
@@ -105,7 +119,8 @@ def on_observations(pairs: Sequence[tuple[int, int]]) -> None:
     push_shops: set[int] = set()
     stock_syncs: list[int] = []
     for round_pairs in _rounds(pairs):
-        live = [(products[p], o) for p, o in round_pairs if p in products]  # others unlinked
+        # Others were unlinked, or their variant deleted in Shopify, since the observation.
+        live = [(products[p], o) for p, o in round_pairs if repriceable(products.get(p))]
         approved, syncs = _reprice_round(live, now)
         push_shops |= approved
         stock_syncs += syncs
@@ -171,6 +186,10 @@ def _reprice_round(live: list[tuple[Product, int]], now: datetime) -> tuple[set[
 
 def _lock_products(product_ids: set[int]) -> dict[int, Product]:
     statement = (
-        select(Product).where(Product.id.in_(sorted(product_ids))).order_by(Product.id)
-    ).with_for_update()
+        select(Product)
+        .where(Product.id.in_(sorted(product_ids)))
+        .order_by(Product.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return {product.id: product for product in db.session.scalars(statement)}

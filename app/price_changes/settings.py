@@ -23,7 +23,7 @@ from app.jobs.decorators import job
 from app.models import Observation, Product, Shop
 from app.models.shop import OUT_OF_STOCK_ACTIONS
 from app.price_changes.ledger import commit_and_publish, money, percent
-from app.price_changes.propose import lock_product
+from app.price_changes.propose import lock_product, repriceable
 from app.price_changes.quote import (
     latest_observation,
     product_overrides,
@@ -290,8 +290,10 @@ def apply_rules(
     _store_rules(shop, rules, action)
     approved = False
     for product, observation in latest_observations(shop.id):
-        lock_product(product.id)
-        approved = reprice(shop, product, observation, actor=actor, now=now).approved or approved
+        locked = lock_product(product.id)  # as committed now: it may be gone, or stopped
+        if locked is None or not repriceable(locked):
+            continue
+        approved = reprice(shop, locked, observation, actor=actor, now=now).approved or approved
     commit_and_publish()
     if approved:
         changes_approved.send(shop.id)
@@ -345,11 +347,16 @@ def _reprice_chunks(shop_id: int, *, actor: str, chunk: int) -> int:
             return made
         last_id = ids[-1]
         shop = db.session.get(Shop, shop_id)
-        assert shop is not None  # checked by reprice_shop; deleting a shop cascades here
+        if shop is None:  # erased (shop/redact) while it ran: its products went with it
+            return made
         now, approved = utcnow(), False
         for product, observation in latest_observations(shop_id, ids):
-            lock_product(product.id)
-            outcome = reprice(shop, product, observation, actor=actor, now=now)
+            # Locked as committed now: unlinked, or its variant deleted in Shopify, since
+            # the read above, it is left alone.
+            locked = lock_product(product.id)
+            if locked is None or not repriceable(locked):
+                continue
+            outcome = reprice(shop, locked, observation, actor=actor, now=now)
             approved = approved or outcome.approved
             made += outcome.change is not None
         commit_and_publish()
