@@ -4,6 +4,8 @@ the rows appear on the products page."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Frame, Page, expect
 
@@ -48,6 +50,12 @@ def test_a_csv_import_with_a_bad_row_shows_that_rows_error_and_imports_nothing(
     expect(row.locator("s-table-cell").nth(1)).to_have_text("Amazon URL or ASIN")
     expect(row.locator("s-table-cell").nth(2)).to_contain_text("B0CSV0000")
     expect(frame.locator("[data-action=import]")).to_have_attribute("disabled", "")
+    with page.expect_download() as download:
+        frame.locator("[data-action=problems]").click()
+    saved = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert saved[0] == "Line,Column,Problem,Code"
+    assert saved[1].startswith("3,Amazon URL or ASIN,")
+    assert saved[1].endswith(",invalid_listing")
     screenshot(page, "csv-import-bad-row")
     assert serious_violations(frame) == []
     assert stack.products() == []

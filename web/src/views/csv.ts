@@ -41,6 +41,12 @@ export interface LinkImport {
   failure: { code: string; message: string } | null;
 }
 
+/** One CSV cell, quoted as Excel quotes; a formula start defused (OWASP "CSV Injection"). */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
 export interface CsvSection {
   element: HTMLElement;
   /** An `import` event of the live stream (data: import_id, state, checked, row_count, ...). */
@@ -124,7 +130,15 @@ export function csvSection(context: Context): CsvSection {
             h("s-table-cell", {}, e.column ?? "(the row)"),
             h("s-table-cell", { class: "pb-reason" }, e.reason)))))),
       more > 0 ? h("s-paragraph", {}, `And ${number(more)} more.`) : null,
+      h("div", {}, h("s-button", { onclick: () => saveProblems(found), "data-action": "problems" }, "Download every problem (CSV)")),
       ignored(found)));
+  }
+
+  /** The report as a CSV the merchant can sort beside the file (built here, from the answer). */
+  function saveProblems(found: LinkImport): void {
+    const lines = [["Line", "Column", "Problem", "Code"], ...found.errors.map((e) => [String(e.line), e.column ?? "", e.reason, e.code])];
+    const text = "\ufeff" + lines.map((cells) => cells.map(csvCell).join(",")).join("\r\n") + "\r\n";
+    saveBlob(new Blob([text], { type: "text/csv" }), "pricebridge-import-problems.csv");
   }
 
   function showProgress(state: string, checked: number, total: number): void {
@@ -183,12 +197,7 @@ export function csvSection(context: Context): CsvSection {
     try {
       const response = await fetch(path);
       if (!response.ok) throw new ApiError(response.status, "download", `The download failed (${response.status}).`);
-      const url = URL.createObjectURL(await response.blob());
-      const link = h("a", { href: url, download: name }) as HTMLAnchorElement;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveBlob(await response.blob(), name);
     } catch (error) {
       context.toast(plainMessage(error), true);
     }
@@ -203,6 +212,15 @@ export function csvSection(context: Context): CsvSection {
         h("s-button", { onclick: () => void download(TEMPLATE_PATH, "pricebridge-links.csv"), "data-action": "template" }, "Download the template"),
         h("s-button", { onclick: () => void download(EXPORT_PATH, "pricebridge-products.csv"), "data-action": "export" }, "Export products"),
         h("s-button", { onclick: () => void download(CHANGES_EXPORT_PATH, "pricebridge-price-changes.csv") }, "Export price changes"))));
+
+  function saveBlob(blob: Blob, name: string): void {
+    const url = URL.createObjectURL(blob);
+    const link = h("a", { href: url, download: name }) as HTMLAnchorElement;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
 
   return {
     element,
