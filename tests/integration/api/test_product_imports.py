@@ -456,3 +456,22 @@ def test_an_import_whose_worker_died_is_taken_up_again_by_the_sweep(
     done = status(pricing_app, shop, import_id)
     assert (done["state"], done["imported"]) == ("imported", INLINE_ROWS + 1)
     assert sweep(datetime.now(UTC) + STALLED_AFTER + timedelta(seconds=1)) == 0
+
+
+def test_skus_with_search_syntax_in_them_are_found_as_written(
+    pricing_app: Flask, shopify: LiveShopify
+) -> None:
+    """A SKU holding quotes, a backslash, a colon or parentheses is one quoted search value
+    (shopify.dev, "Shopify API search syntax"), never an operator or a field filter."""
+    shop = shop_with_variants(shopify, products=3)
+    state = shopify.admin.store.shop(shop.domain)
+    odd, plain, other = sorted(state.variants.values(), key=lambda v: v.id)
+    odd.sku = 'A "B": \\C (1) OR x'
+    other.sku = "A"  # what a search broken at the quote would find
+    cell = '"' + odd.sku.replace('"', '""') + '"'  # Excel's quoting
+    text = f"{HEADER}\n;{cell};B0CYVN8CCQ;com;\n;{plain.sku};B084Y7CHX5;com;\n"
+    report = upload(pricing_app, shop, text.encode()).get_json()
+    assert (report["state"], report["errors"]) == ("validated", [])
+    assert commit(pricing_app, shop, report["id"]).status_code == 200
+    linked = {p.shopify_variant_gid: p.shopify_sku for p in products_of(shop)}
+    assert linked == {gid(odd.id): odd.sku, gid(plain.id): plain.sku}
