@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Frame, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Frame, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.stack import Stack, running_stack
 from tests.support import ROOT
@@ -27,6 +27,11 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+#: Every wait of a browser test is on a condition; on CI's two loaded cores a condition that
+#: holds at once on a quiet machine may take seconds, so no wait gives up before these.
+EXPECT_TIMEOUT_MS = 20_000
+ACTION_TIMEOUT_MS = 30_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", ROOT / ".e2e" / "screenshots"))
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 DIST = ROOT / "web" / "dist" / ".vite" / "manifest.json"
@@ -74,6 +79,7 @@ def stack(app: Flask, make_app: Callable[..., Flask]) -> Iterator[Stack]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="en-US")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
