@@ -101,10 +101,12 @@ def open_products(page: Page, stack: Stack, rows: int) -> Frame:
 
 
 def interact(page: Page, frame: Frame) -> None:
-    """What a merchant does on the page: select rows, search, filter, sort."""
+    """What a merchant does on the page: select rows (the bulk bar covers the toolbar), clear
+    the selection, search, filter, sort."""
     boxes = frame.locator("s-table-row[data-product-id] s-checkbox")
     for index in range(5):
         boxes.nth(index).click()
+    frame.get_by_role("button", name="Clear selection").click()
     search = frame.get_by_label("Search products")
     search.click()
     page.keyboard.type("lan", delay=30)

@@ -87,10 +87,14 @@ export function productsView(root: HTMLElement, context: Context): View {
     done: (ids) => { for (const id of ids) void reloadProduct(id); refreshSummarySoon(); },
   };
   const bulk = bulkBar(context, selection);
+  // The bulk bar covers the toolbar while rows are selected (as Polaris' index table puts its
+  // bulk actions over its header): nothing moves, the table is not laid out again.
   const listSection = h("s-section", { padding: "none", accessibilityLabel: "Linked products" },
-    h("div", { class: "pb-toolbar" },
-      h("s-grid", { gridTemplateColumns: "2fr 1fr 1fr", gap: "base", alignItems: "end" }, search, viewSelect, sortSelect)),
-    bulk.element, h("div", { class: "pb-table-wrap" }, table));
+    h("div", { class: "pb-toolbar-wrap" },
+      h("div", { class: "pb-toolbar" },
+        h("s-grid", { gridTemplateColumns: "2fr 1fr 1fr", gap: "base", alignItems: "end" }, search, viewSelect, sortSelect)),
+      bulk.element),
+    h("div", { class: "pb-table-wrap" }, table));
   const content = h("div", { class: "pb-products" }, skeleton());
   replace(root, h("s-page", { heading: "Products", inlineSize: "large" },
     h("s-button", { slot: "primary-action", variant: "primary", href: "/app/link", onclick: (event: Event) => { event.preventDefault(); context.navigate("/app/link"); } }, "Link products"),
