@@ -7,8 +7,9 @@ hand. Three shops keep it busy across the fault:
 
 - one pushing approved prices to a Shopify that takes 1.5 s a call (changes `pushing` and
   `approved` when the dependency goes);
-- one whose ten new links are being polled through an Oxylabs that takes 3 s a push-pull
-  request (claims submitted and unsubmitted, tickets uncollected);
+- one whose ten new links, made while those prices are written, are being polled through an
+  Oxylabs that takes 3 s a push-pull request (batches claimed and waiting behind the pushes,
+  or being submitted; tickets uncollected);
 - one receiving signed webhooks, 10 a second, until after the restart; a delivery still
   refused after the simulator's retries is sent again under its id, as Shopify does later.
 
@@ -67,14 +68,20 @@ def _restart_under_load(
     webhooks = Webhooks(stack, receiver.shop)
     dashboard = Dashboard(pusher)
     try:
-        poller = install(stack, f"{name}-poll.myshopify.com", products=10)
         webhooks.start()
         dashboard.start()
         for product_id in proposals:
             status, body = pusher.api("POST", f"/products/{product_id}/push")
             assert status == 202, body
         changes = [change["id"] for change in proposals.values()]
-        _wait(lambda: "pushing" in _states(stack, changes).values(), 60, "a push in flight")
+        # Linked while the pushes run: their batches are claimed and wait behind the pushes
+        # (the push queue goes first), or are with Oxylabs, when the dependency goes.
+        poller = install(stack, f"{name}-poll.myshopify.com", products=10)
+        _wait(
+            lambda: "pushing" in _states(stack, changes).values() and _unsubmitted(stack, poller),
+            60,
+            "a push and a claimed batch in flight",
+        )
         in_flight = _in_flight(stack, changes, poller, webhooks)
         stop()
         time.sleep(OUTAGE_SECONDS)
@@ -128,7 +135,7 @@ def _restart_under_load(
     report(figures)
     # The fault met work in flight, and was answered as an outage; nothing needed a restart.
     assert in_flight["changes unpushed"], in_flight
-    assert in_flight["products unobserved"], in_flight
+    assert in_flight["polls claimed, not submitted"], in_flight
     assert pusher.answers[503] + hook_answers[503] > 0, "the outage was never seen"
     assert alive == ["web", "worker", "scheduler"], alive
 
@@ -166,12 +173,27 @@ def _observations(stack: Stack, merchant: Merchant) -> dict[int, int]:
     return {int(row[0]): int(row[1]) for row in rows}
 
 
+def _unsubmitted(stack: Stack, merchant: Merchant) -> int:
+    """The merchant's products claimed for a poll (their next poll moved on) with no provider
+    ticket and no observation yet: their batch waits to be submitted, or is being submitted."""
+    rows = _query(
+        stack,
+        "SELECT count(*) FROM product p WHERE p.id = ANY(%s) AND p.next_poll_at > now()"
+        " AND NOT EXISTS (SELECT 1 FROM scrape_job s"
+        "  WHERE s.product_id = p.id AND s.provider_job_id IS NOT NULL)"
+        " AND NOT EXISTS (SELECT 1 FROM observation o WHERE o.product_id = p.id)",
+        (merchant.product_ids,),
+    )
+    return int(rows[0][0])
+
+
 def _in_flight(
     stack: Stack, changes: list[int], poller: Merchant, webhooks: Webhooks
 ) -> dict[str, int]:
     states = _states(stack, changes)
     return {
         "changes unpushed": sum(1 for state in states.values() if state != "pushed"),
+        "polls claimed, not submitted": _unsubmitted(stack, poller),
         "products unobserved": sum(1 for n in _observations(stack, poller).values() if n == 0),
         "webhooks unhandled": len(webhooks.unhandled()),
     }
