@@ -37,7 +37,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.ingest.budget import usage_of
 from app.ingest.jobs import refresh_now
-from app.ingest.link import LinkError, LinkRequest, link_product, shop_product
+from app.ingest.link import LinkError, LinkRequest, link_product, shop_product, unlink_product
 from app.models import Observation, Product
 from app.price_changes import approval, settings
 from app.price_changes.approval import ApprovalError
@@ -128,8 +128,7 @@ def get_product(product_id: int) -> ResponseReturnValue:
 )
 @session_required
 def delete_product(product_id: int) -> ResponseReturnValue:
-    db.session.delete(_product_or_404(product_id))
-    db.session.commit()
+    unlink_product(_product_or_404(product_id), utcnow())
     return "", 204
 
 

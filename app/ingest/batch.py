@@ -28,7 +28,7 @@ from sqlalchemy import func, select, text, update
 
 from app.extensions import db
 from app.ingest.asin import Listing
-from app.ingest.budget import lock_shops, refund
+from app.ingest.budget import commit_before_asking, lock_shops, refund
 from app.ingest.policy import next_poll_at
 from app.ingest.polling import batch_key
 from app.ingest.provider import (
@@ -104,15 +104,16 @@ def submit_claimed(key: str, provider: Provider, now: datetime) -> int:
     queries = [query_for(products[claim.product_id]) for claim in live]
     for claim in live:
         claim.attempts = (claim.attempts or 0) + 1
-    db.session.commit()
-    live = _relock(live)
+    attempts = {claim.id: claim.attempts for claim in live}
+    commit_before_asking()
+    live = _relock(attempts)
     if not live:
         return 0
     try:
         tickets = provider.submit(queries)
     except PermanentError as error:
         metrics.scrape_failed(error, len(live))
-        _refuse(live, [products[claim.product_id] for claim in live], error, now)
+        _refuse(live, error, now)
         return 0
     except UnconfirmedError as error:
         metrics.scrape_failed(error, len(live))
@@ -169,12 +170,11 @@ def _lock_claims(key: str) -> list[ScrapeJob]:
     return list(db.session.scalars(statement))
 
 
-def _relock(claims: list[ScrapeJob]) -> list[ScrapeJob]:
-    """The claims again, locked, still claimed with the attempt just recorded (a run that
-    took them meanwhile counts them lost itself)."""
-    if not claims:
+def _relock(attempts: dict[int, int]) -> list[ScrapeJob]:
+    """The claims of `attempts` (id: the attempt just recorded) again, locked, still claimed
+    with that attempt (a run that took them meanwhile counts them lost itself)."""
+    if not attempts:
         return []
-    attempts = {claim.id: claim.attempts for claim in claims}
     statement = (
         select(ScrapeJob)
         .where(ScrapeJob.id.in_(sorted(attempts)), ScrapeJob.state == "claimed")
@@ -184,7 +184,7 @@ def _relock(claims: list[ScrapeJob]) -> list[ScrapeJob]:
     if db.engine.dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     locked = [row for row in db.session.scalars(statement) if row.attempts == attempts[row.id]]
-    if len(locked) != len(claims):
+    if len(locked) != len(attempts):
         db.session.rollback()
         return []
     return locked
@@ -222,10 +222,15 @@ def _give_up(claims: list[ScrapeJob], now: datetime) -> None:
         claim.state, claim.error, claim.completed_at = "abandoned", reason, now
 
 
-def _refuse(
-    claims: list[ScrapeJob], products: list[Product], error: PermanentError, now: datetime
-) -> None:
+def _refuse(claims: list[ScrapeJob], error: PermanentError, now: datetime) -> None:
     """The provider refused the batch: a person must look; nothing was billed."""
+    products = list(
+        db.session.scalars(
+            select(Product)
+            .where(Product.id.in_(sorted(claim.product_id for claim in claims)))
+            .order_by(Product.id)
+        )
+    )
     shops = lock_shops({product.shop_id for product in products})
     errors = []
     for shop_id, shop in shops.items():
@@ -254,14 +259,17 @@ def collect_pending(provider: Provider, now: datetime, limit: int = COLLECT_CHUN
     """Collect up to `limit` pending tickets, oldest first; commit, then announce."""
     run = CollectRun()
     jobs = _lock_pending(limit)
-    products = _lock_products({job.product_id for job in jobs})
+    products, busy = _lock_products({job.product_id for job in jobs})
     live = []
     for job in jobs:
         if job.product_id in products:
             live.append((job, products[job.product_id]))
-        else:
+        elif job.product_id not in busy:
             job.state, job.error = "abandoned", "the product was unlinked"
             run.abandoned += 1
+        # A product another transaction holds (an unlink deleting it, a refresh storing) is
+        # left for the next run: waiting for it could deadlock with an unlink, which waits
+        # for these very tickets (its cascade deletes them).
     kept: list[tuple[Product, Observation, bool]] = []
     for (job, product), answer in zip(live, _fetch_all(live, provider, now), strict=True):
         job.attempts = (job.attempts or 0) + 1
@@ -364,13 +372,21 @@ def _lock_pending(limit: int) -> list[ScrapeJob]:
     return list(db.session.scalars(statement))
 
 
-def _lock_products(product_ids: set[int]) -> dict[int, Product]:
+def _lock_products(product_ids: set[int]) -> tuple[dict[int, Product], set[int]]:
+    """The products that exist and are free, locked; and those held by another transaction
+    (SKIP LOCKED on PostgreSQL). A product in neither was deleted."""
     if not product_ids:
-        return {}
+        return {}, set()
     statement = select(Product).where(Product.id.in_(sorted(product_ids))).order_by(Product.id)
-    if db.engine.dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    return {product.id: product for product in db.session.scalars(statement)}
+    if db.engine.dialect.name != "postgresql":
+        return {product.id: product for product in db.session.scalars(statement)}, set()
+    locked = {
+        product.id: product
+        for product in db.session.scalars(statement.with_for_update(skip_locked=True))
+    }
+    unlocked = sorted(product_ids - set(locked))
+    busy = set(db.session.scalars(select(Product.id).where(Product.id.in_(unlocked))))
+    return locked, busy
 
 
 def pending_count() -> int:

@@ -7,15 +7,33 @@ result (nothing billed) is refunded; a result that came back 404 is not (it was 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app.extensions import current_settings, db
 from app.ingest.policy import Usage, current_usage
 from app.models import Shop
 from app.realtime.events import publish_after_commit
+
+log = logging.getLogger(__name__)
+
+
+def commit_before_asking() -> None:
+    """Commit a reservation (or a claim's attempt) that the provider is about to be asked
+    for. Its `usage` event is published after the commit; Redis failing then has undone
+    nothing, and the request the reservation pays for must still be made, or the result would
+    stay counted with nothing billed for it. So the lost event is logged, not raised: the
+    next commit of the counter publishes its value (the dashboard keeps only the latest).
+    The session's rows may be detached afterwards: callers go on from ids."""
+    try:
+        db.session.commit()
+    except RedisError as error:
+        log.warning("usage event not published (the reservation is committed): %s", error)
+        db.session.close()  # a failed after-commit hook leaves the session unusable
 
 
 def budget_of(shop: Shop) -> int:

@@ -22,8 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from app.config_reader import ZIP_OR_POSTCODE_RE
 from app.extensions import db
 from app.ingest.asin import Listing, ListingError, parse_listing
+from app.ingest.budget import lock_shops, refund
 from app.ingest.text_repair import clean_pasted
-from app.models import Product, Shop
+from app.models import Product, ScrapeJob, Shop
 from app.models.shop import POLLING_TIERS
 from app.shopify.graphql.errors import ShopifyAuthError, ShopifyError
 from app.shopify.graphql.operations import LinkedVariant, read_linked_variant
@@ -210,6 +211,34 @@ def link_values(
         "status": "active",
         "next_poll_at": now,
     }
+
+
+def unlink_product(product: Product, now: datetime) -> None:
+    """Delete the link (its history, changes and polls go with it, by cascade) and commit,
+    giving back the results reserved for polls of it not yet sent to the provider.
+
+    Locks the product, then its unsent claims (waiting for a submit that is sending them,
+    which makes them sent, and billed), then the shop: the order the polling stages lock.
+    """
+    locked = db.session.scalar(select(Product).where(Product.id == product.id).with_for_update())
+    if locked is None:  # unlinked by another request meanwhile
+        db.session.rollback()
+        return
+    unsent = db.session.scalars(
+        select(ScrapeJob.id)
+        .where(
+            ScrapeJob.product_id == locked.id,
+            ScrapeJob.state == "claimed",
+            ScrapeJob.attempts == 0,
+        )
+        .with_for_update()
+    ).all()
+    if unsent:
+        shop = lock_shops({locked.shop_id}).get(locked.shop_id)
+        if shop is not None:
+            refund(shop, len(unsent), now)
+    db.session.delete(locked)
+    db.session.commit()
 
 
 def shop_product(shop_id: int, product_id: int) -> Product | None:

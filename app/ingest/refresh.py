@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from app.extensions import db
-from app.ingest.budget import lock_shops, refund, reserve, usage_of
+from app.ingest.budget import commit_before_asking, lock_shops, refund, reserve, usage_of
 from app.ingest.provider import (
     PermanentError,
     Poll,
@@ -52,8 +52,8 @@ def refresh_product(product_id: int, provider: Provider, now: datetime) -> Refre
     if product is None:
         return RefreshOutcome.GONE
     shop_id = product.shop_id
-    shop = lock_shops({shop_id})[shop_id]
-    if shop.uninstalled_at is not None:
+    shop = lock_shops({shop_id}).get(shop_id)
+    if shop is None or shop.uninstalled_at is not None:  # erased, or uninstalled, meanwhile
         db.session.rollback()
         return RefreshOutcome.GONE
     if reserve(shop, 1, now) == 0:
@@ -69,7 +69,7 @@ def refresh_product(product_id: int, provider: Provider, now: datetime) -> Refre
         )
         return RefreshOutcome.OVER_BUDGET
     query = query_for(product)
-    db.session.commit()
+    commit_before_asking()
     try:
         poll = provider.poll_now(query, received_at=now)
     except PermanentError as error:

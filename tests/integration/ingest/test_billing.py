@@ -212,9 +212,11 @@ def test_collecting_through_faults_records_what_oxylabs_bills(
 def test_redis_failing_between_billing_and_recording_records_what_oxylabs_bills(
     sim_app: Flask, live_sim: LiveSim, make_app: Callable[..., Flask]
 ) -> None:
-    """The jobs as the worker runs them, with Redis gone right after Oxylabs was paid: the
-    submit's enqueue of the collect, the refresh's and the collect's live events. Each job
-    fails, RQ runs it again with Redis back, and nothing is paid unrecorded."""
+    """The jobs as the worker runs them, with Redis gone around Oxylabs being paid: the
+    reservation's usage event (published after its commit: the poll must still be made, or
+    the result stays counted with nothing billed), the submit's enqueue of the collect, the
+    refresh's and the collect's live events. Each job fails, RQ runs it again with Redis
+    back, and nothing is paid unrecorded, nor recorded unpaid."""
     products = due(3)
     refreshed = products[0]
     now = utcnow()

@@ -1,0 +1,220 @@
+"""Polling survives products unlinked, shops uninstalled and shops erased under it (issue 14:
+deletes racing jobs). Each race is interleaved deterministically: the steps of the job run
+with the other side between them, or a hook runs it at the point where the job waits (on the
+provider, or holding its tickets), in its own connection, as another request would.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, func, select, text
+
+from app.clock import utcnow
+from app.extensions import db
+from app.ingest import batch, refresh
+from app.ingest.batch import collect_pending, submit_claimed
+from app.ingest.jobs import ingest_tick
+from app.ingest.provider import ListingQuery, OxylabsProvider, Poll
+from app.ingest.refresh import RefreshOutcome, refresh_product
+from app.models import Observation, Product, ScrapeJob, Shop
+from app.shopify.lifecycle import mark_uninstalled
+from tests.integration.factories import auth, installed, make_product
+from tests.integration.ingest.support import NOW, LiveSim, sim_provider
+
+
+@pytest.fixture
+def sim_app(app: Flask, live_sim: LiveSim, make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    built = make_app(**live_sim.env())
+    with built.app_context():
+        yield built
+        db.session.remove()
+
+
+def due(count: int) -> tuple[Shop, list[Product]]:
+    shop = installed(f"races-{count}.myshopify.com")
+    products = [make_product(shop, asin=f"B0RAC{n:05d}") for n in range(count)]
+    db.session.commit()
+    return shop, products
+
+
+def claimed_key() -> str:
+    (key,) = set(db.session.scalars(select(ScrapeJob.batch_key)))
+    assert key is not None
+    return key
+
+
+def used(shop_id: int) -> int:
+    return int(db.session.scalar(select(Shop.oxylabs_results_used).where(Shop.id == shop_id)) or 0)
+
+
+def unlink_in_another_request(product_id: int) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(delete(Product).where(Product.id == product_id))
+
+
+def erase(shop_id: int) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(delete(Shop).where(Shop.id == shop_id))
+
+
+def wait_until_blocked(backend: list[int], seconds: float = 10) -> None:
+    """Until the other connection's statement waits for a row lock."""
+    deadline = time.monotonic() + seconds
+    with db.engine.connect() as probe:
+        while time.monotonic() < deadline:
+            if backend:
+                waiting = probe.execute(
+                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": backend[0]},
+                ).scalar()
+                if waiting == "Lock":
+                    return
+            probe.rollback()
+            time.sleep(0.02)
+    raise AssertionError("the unlink never waited for the collect's tickets")
+
+
+def test_an_unlink_while_tickets_are_collected_neither_deadlocks_nor_fails(
+    sim_app: Flask, live_sim: LiveSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Collecting locks its tickets, then their products; an unlink locks the product, then
+    its tickets (the cascade). Interleaved, the two used to deadlock, and PostgreSQL killed
+    one. Now the collect leaves a product another transaction holds for its next run."""
+    _shop, products = due(3)
+    provider = sim_provider(live_sim)
+    now = utcnow()
+    ingest_tick(now)
+    assert submit_claimed(claimed_key(), provider, now) == 3
+    gone = products[1].id
+    backend: list[int] = []
+    failures: list[BaseException] = []
+    engine = db.engine  # the thread has no app context
+
+    def unlink() -> None:
+        try:
+            with engine.begin() as connection:
+                backend.append(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+                connection.execute(delete(Product).where(Product.id == gone))
+        except Exception as error:  # noqa: BLE001 - asserted empty below
+            failures.append(error)
+
+    other = threading.Thread(target=unlink)
+    real = batch._lock_pending
+
+    def lock_then_unlink(limit: int) -> list[ScrapeJob]:
+        jobs = real(limit)
+        other.start()
+        wait_until_blocked(backend)  # the unlink waits for these tickets
+        return jobs
+
+    monkeypatch.setattr(batch, "_lock_pending", lock_then_unlink)
+    run = collect_pending(provider, now)
+    other.join(timeout=30)
+    assert not failures, failures
+    assert (run.stored, run.abandoned) == (2, 0)
+    db.session.expire_all()
+    assert db.session.get(Product, gone) is None
+    assert db.session.scalar(select(func.count()).select_from(ScrapeJob)) == 2
+    stored = db.session.scalars(select(Observation.product_id)).all()
+    assert sorted(stored) == sorted(p.id for p in (products[0], products[2]))
+
+
+def test_unlinking_gives_back_the_result_of_a_poll_not_yet_sent(
+    sim_app: Flask, live_sim: LiveSim
+) -> None:
+    shop, products = due(3)
+    client = sim_app.test_client()
+    now = utcnow()
+    ingest_tick(now)
+    assert used(shop.id) == 3
+    response = client.delete(f"/api/products/{products[0].id}", headers=auth(shop.domain))
+    assert response.status_code == 204
+    assert used(shop.id) == 2  # claimed, never sent: given back
+    assert submit_claimed(claimed_key(), sim_provider(live_sim), now) == 2
+    response = client.delete(f"/api/products/{products[1].id}", headers=auth(shop.domain))
+    assert response.status_code == 204
+    assert used(shop.id) == 2  # sent: Oxylabs bills it
+    assert live_sim.stats()["jobs_submitted"] == 2
+
+
+def test_an_uninstall_between_claim_and_submit_sends_nothing(
+    sim_app: Flask, live_sim: LiveSim
+) -> None:
+    shop, _products = due(2)
+    now = utcnow()
+    ingest_tick(now)
+    key = claimed_key()
+    mark_uninstalled(shop, now)  # app/uninstalled, handled by another worker
+    db.session.commit()
+    assert submit_claimed(key, sim_provider(live_sim), now) == 0
+    assert live_sim.stats()["requests"] == 0
+    assert used(shop.id) == 0  # the reservations are given back
+
+
+@pytest.mark.parametrize("when", ["before_submit", "before_collect"])
+def test_a_shop_erased_while_it_is_polled_is_left_alone(
+    sim_app: Flask, live_sim: LiveSim, when: str
+) -> None:
+    shop, _products = due(2)
+    provider = sim_provider(live_sim)
+    now = utcnow()
+    ingest_tick(now)
+    key = claimed_key()
+    if when == "before_collect":
+        assert submit_claimed(key, provider, now) == 2
+    erase(shop.id)
+    assert submit_claimed(key, provider, now) == 0
+    run = collect_pending(provider, now)
+    assert (run.stored, run.abandoned) == (0, 0)
+    assert db.session.scalar(select(func.count()).select_from(ScrapeJob)) == 0
+
+
+def test_a_refresh_of_a_shop_erased_after_its_product_was_read_is_gone(
+    app: Flask, provider: OxylabsProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop, (product,) = due(1)
+    real = refresh.lock_shops
+
+    def erase_then_lock(shop_ids: set[int]) -> dict[int, Shop]:
+        erase(shop.id)  # shop/redact, in another worker, right after the product was read
+        return real(shop_ids)
+
+    monkeypatch.setattr(refresh, "lock_shops", erase_then_lock)
+    assert refresh_product(product.id, provider, NOW) is RefreshOutcome.GONE
+
+
+class UnlinksWhilePolling:
+    """The provider's realtime call, with the product unlinked while Oxylabs works on it."""
+
+    def __init__(self, real: OxylabsProvider, product_id: int) -> None:
+        self.real = real
+        self.product_id = product_id
+
+    def poll_now(self, query: ListingQuery, *, received_at: datetime) -> Poll:
+        poll = self.real.poll_now(query, received_at=received_at)
+        unlink_in_another_request(self.product_id)
+        return poll
+
+    def submit(self, queries: Sequence[ListingQuery]) -> Any:
+        raise AssertionError("not used")
+
+    def collect(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("not used")
+
+
+def test_a_product_unlinked_while_it_is_refreshed_stores_nothing_and_stays_counted(
+    app: Flask, live_sim: LiveSim
+) -> None:
+    shop, (product,) = due(1)
+    provider = UnlinksWhilePolling(sim_provider(live_sim), product.id)
+    outcome = refresh_product(product.id, provider, NOW)  # type: ignore[arg-type]
+    assert outcome is RefreshOutcome.GONE
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+    assert used(shop.id) == live_sim.stats()["results_billed"] == 1
