@@ -23,6 +23,8 @@ from tests.e2e.support import (
 )
 
 pytestmark = pytest.mark.e2e
+#: The rows of the page shown (rows of another search or view stay drawn, hidden).
+SHOWN = "s-table-row[data-product-id]:not([hidden])"
 ASINS = ["B0E2E00001", "B0E2E00002", "B0E2E00003", "B0E2E00004"]
 
 
@@ -85,27 +87,28 @@ def test_search_views_and_sort_ask_the_server_and_show_what_it_answers(
     first, second, third = products
     ids = lambda: [  # noqa: E731 - the table's row order, read when called
         int(value)
-        for value in frame.locator("s-table-row[data-product-id]").evaluate_all(
-            "rows => rows.map(r => r.dataset.productId)"
-        )
+        for value in frame.locator(SHOWN).evaluate_all("rows => rows.map(r => r.dataset.productId)")
     ]
     assert stack.api("PATCH", f"/api/products/{first['id']}", json={"paused": True}).ok
     hand_edit(stack, second, "12.34")
     expect(status_of(frame, first["id"])).to_have_text("Paused", timeout=WAIT_MS)
     expect(status_of(frame, second["id"])).to_have_text("Manually overridden", timeout=WAIT_MS)
 
-    # Search: a title, then an ASIN.
+    # Search: a title, then an ASIN. A row shown again is the row drawn before (kept hidden),
+    # not a new one.
+    row(frame, first["id"]).evaluate("(element) => { element.__drawnOnce = true; }")
     search = frame.get_by_label("Search products")
     search.fill(str(third["title"]))
-    expect(frame.locator("s-table-row[data-product-id]")).to_have_count(1, timeout=WAIT_MS)
+    expect(frame.locator(SHOWN)).to_have_count(1, timeout=WAIT_MS)
     expect(row(frame, third["id"])).to_be_visible()
     search.fill(second["asin"])
-    expect(frame.locator("s-table-row[data-product-id]")).to_have_count(1, timeout=WAIT_MS)
+    expect(frame.locator(SHOWN)).to_have_count(1, timeout=WAIT_MS)
     expect(row(frame, second["id"])).to_be_visible()
     search.fill("no such thing")
     expect(frame.locator("[data-empty]")).to_have_text("No product matches this search or view.")
     search.fill("")
-    expect(frame.locator("s-table-row[data-product-id]")).to_have_count(3, timeout=WAIT_MS)
+    expect(frame.locator(SHOWN)).to_have_count(3, timeout=WAIT_MS)
+    assert row(frame, first["id"]).evaluate("(element) => element.__drawnOnce === true")
 
     show = frame.locator("s-select[label='Show'] select")
     for view, expected in (
@@ -114,17 +117,17 @@ def test_search_views_and_sort_ask_the_server_and_show_what_it_answers(
         ("needs_approval", third),
     ):
         show.select_option(view)
-        expect(frame.locator("s-table-row[data-product-id]")).to_have_count(1, timeout=WAIT_MS)
+        expect(frame.locator(SHOWN)).to_have_count(1, timeout=WAIT_MS)
         expect(row(frame, expected["id"])).to_be_visible()
     screenshot(page, "products-filtered")
     show.select_option("all")
-    expect(frame.locator("s-table-row[data-product-id]")).to_have_count(3, timeout=WAIT_MS)
+    expect(frame.locator(SHOWN)).to_have_count(3, timeout=WAIT_MS)
     assert ids() == [first["id"], second["id"], third["id"]]
 
     # Sorted by status, the paused product (status "paused") comes after the active ones.
     frame.locator("s-select[label='Sort by'] select").select_option("status")
     frame.wait_for_function(
-        "(last) => { const r = document.querySelectorAll('s-table-row[data-product-id]');"
+        "(last) => { const r = document.querySelectorAll('" + SHOWN + "');"
         " return r.length === 3 && Number(r[2].dataset.productId) === last; }",
         arg=first["id"],
         timeout=WAIT_MS,

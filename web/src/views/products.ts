@@ -18,6 +18,7 @@ import { loadSummary, renderSummary, type Summary } from "./products_summary";
 import { setupGuide } from "./setup";
 
 const PAGE_SIZE = 50;
+const KEPT_ROWS = 300;
 
 /** The list views: [value, label, query parameters]. */
 const VIEWS: [string, string, string][] = [
@@ -37,7 +38,12 @@ const SORTS: [string, string][] = [
 ];
 
 export function productsView(root: HTMLElement, context: Context): View {
-  const rows = new Map<number, ProductRow>();
+  const rows = new Map<number, ProductRow>(); // this page's rows, in order
+  // Every row drawn and still in the table, shown or hidden: a search, view or page that
+  // shows a row again unhides it instead of drawing it anew (at most KEPT_ROWS kept).
+  const drawn = new Map<number, ProductRow>();
+  const emptyRow = h("s-table-row", { hidden: true }, h("s-table-cell", {}, ""),
+    h("s-table-cell", { "data-empty": "" }, "No product matches this search or view."));
   const selected = new Set<number>();
   let summaryData: Summary | null = null;
   let query = "";
@@ -145,9 +151,10 @@ export function productsView(root: HTMLElement, context: Context): View {
     const shown = new Map<number, ProductRow>();
     for (const product of page.items) {
       settle(product, context.toast);
-      const row = rows.get(product.id);
+      let row = drawn.get(product.id);
       if (row) row.update(product);
-      shown.set(product.id, row ?? newRow(product));
+      else drawn.set(product.id, (row = newRow(product)));
+      shown.set(product.id, row);
     }
     rows.clear();
     for (const [id, row] of shown) rows.set(id, row);
@@ -177,14 +184,36 @@ export function productsView(root: HTMLElement, context: Context): View {
     showRows();
   }
 
-  /** Put this page's rows in the table: rows already in place stay (no re-render). */
+  /** Put this page's rows in the table, moving and drawing as little as possible: rows in
+   * place stay (a custom element put back in the document draws itself again), rows of other
+   * pages are hidden, and only rows never drawn are added. */
   function showRows(): void {
     const wanted = [...rows.values()].map((r) => r.element);
-    const current = [...body.children];
-    if (wanted.length === 0) {
-      body.replaceChildren(h("s-table-row", {}, h("s-table-cell", {}, ""), h("s-table-cell", { "data-empty": "" }, "No product matches this search or view.")));
-    } else if (wanted.length !== current.length || wanted.some((row, index) => row !== current[index])) {
-      body.replaceChildren(...wanted);
+    const wantedSet = new Set<Element>(wanted);
+    const present = [...body.children].filter((element) => wantedSet.has(element));
+    const placed = wanted.filter((element) => element.parentNode === body);
+    const inOrder = present.every((element, index) => element === placed[index]);
+    if (!inOrder) {
+      // Another order (a new sort): put this page's rows in it, the rest go.
+      for (const id of [...drawn.keys()]) if (!rows.has(id)) drawn.delete(id);
+      body.replaceChildren(emptyRow, ...wanted);
+    } else {
+      if (emptyRow.parentNode !== body) body.prepend(emptyRow);
+      let next: Element | null = null;
+      for (let index = wanted.length - 1; index >= 0; index--) {
+        if (wanted[index].parentNode !== body) body.insertBefore(wanted[index], next);
+        next = wanted[index];
+      }
+    }
+    for (const child of body.children) {
+      const hide = child === emptyRow ? wanted.length > 0 : !wantedSet.has(child);
+      if ((child as HTMLElement).hidden !== hide) (child as HTMLElement).hidden = hide;
+    }
+    if (drawn.size > KEPT_ROWS) {
+      for (const [id, row] of drawn) {
+        if (drawn.size <= KEPT_ROWS) break;
+        if (!rows.has(id)) { row.element.remove(); drawn.delete(id); }
+      }
     }
     attr(table, "hasNextPage", Boolean(nextCursor));
     attr(table, "hasPreviousPage", cursors.length > 1);
@@ -211,7 +240,7 @@ export function productsView(root: HTMLElement, context: Context): View {
 
   function updateRow(product: Product): void {
     settle(product, context.toast);
-    rows.get(product.id)?.update(product); // not on this page: the summary tells its story
+    drawn.get(product.id)?.update(product); // not drawn: the summary tells its story
   }
 
   async function pushOne(id: number, button: HTMLElement): Promise<void> {
@@ -235,6 +264,7 @@ export function productsView(root: HTMLElement, context: Context): View {
       if ((error as { status?: number }).status !== 404) return;
       rows.get(id)?.element.remove();
       rows.delete(id);
+      drawn.delete(id);
       selected.delete(id);
       syncSelection();
     }
