@@ -10,7 +10,7 @@ redis-server), and drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) wi
 
 - LCP, CLS, INP: PerformanceObserver in the app's frame (the App Bridge stand-in's Web Vitals),
   products page with `--rows` linked products, `--loads` cold loads; INP over a scripted set of
-  interactions (select rows, search, filter, sort).
+  interactions (select rows, clear the selection, search, filter, sort).
 - JavaScript gzipped: every .js file of web/dist (the first load needs only the entry).
 - Amazon change -> row updated: the Oxylabs clock moves one price period, "refresh now" is asked
   for one product, and the time runs until that product's row shows the new poll
