@@ -32,11 +32,12 @@ from app.ingest.link_import import (
     check_link_import,
     commit_import,
     commit_link_import,
-    publish_started,
+    publish_state,
     request_commit,
     runs_inline,
     start_import,
 )
+from app.ingest.link_import_retention import expire_if_due, expires_at
 from app.models import LinkImport
 from app.models.link_import import LINK_IMPORT_STATES
 from app.shopify.graphql.errors import ShopifyError
@@ -44,6 +45,8 @@ from app.shopify.graphql.errors import ShopifyError
 _TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 _ID = {"name": "import_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _SHOPIFY_STATUS = {"shopify_access_lost": 409, "shopify_query_failed": 502}
+# A refused commit: the rows are bad (422), the file is gone (410), or the state is wrong (409).
+_COMMIT_REFUSED = {"import_invalid": 422, "import_expired": 410}
 # The multipart envelope around the file: boundaries and part headers.
 _ENVELOPE_BYTES = 64 * 1024
 
@@ -84,6 +87,13 @@ IMPORT_SCHEMA: dict[str, Any] = {
         "created_at": _TIME,
         "commit_requested_at": _TIME,
         "finished_at": _TIME,
+        "expires_at": {
+            **_TIME,
+            "description": (
+                "when an import not committed expires (its file dropped; a commit is then 410"
+                " import_expired); null once committed"
+            ),
+        },
     },
 }
 UPLOAD_SCHEMA: dict[str, Any] = {
@@ -123,6 +133,7 @@ def import_json(link_import: LinkImport) -> dict[str, Any]:
         "created_at": link_import.created_at.isoformat(),
         "commit_requested_at": _iso(link_import.commit_requested_at),
         "finished_at": _iso(link_import.finished_at),
+        "expires_at": _iso(expires_at(link_import)),
     }
 
 
@@ -238,7 +249,7 @@ def create_import() -> ResponseReturnValue:
     db.session.commit()
     if runs_inline(link_import):
         return _answer(_run_inline(check_import, link_import.id), 201)
-    publish_started(link_import)
+    publish_state(link_import)
     check_link_import.enqueue(link_import.id)
     return _answer(link_import, 202)
 
@@ -266,6 +277,7 @@ def get_import(import_id: int) -> ResponseReturnValue:
         202: IMPORT_SCHEMA,
         404: ERROR_SCHEMA,
         409: ERROR_SCHEMA,
+        410: ERROR_SCHEMA,
         422: ERROR_SCHEMA,
         502: ERROR_SCHEMA,
     },
@@ -274,15 +286,21 @@ def get_import(import_id: int) -> ResponseReturnValue:
 def commit_import_route(import_id: int) -> ResponseReturnValue:
     query_args(set())
     link_import = _import_or_404(import_id, lock=True)
+    now = utcnow()
+    if expire_if_due(link_import, now):
+        db.session.commit()  # past its deadline: expired here, whether the sweep came or not
+        publish_state(link_import)
+        link_import = _import_or_404(import_id, lock=True)
     try:
-        request_commit(link_import, utcnow())
+        request_commit(link_import, now)
     except ImportStateError as error:
+        state = link_import.state
         db.session.rollback()  # the row lock goes now, not at the request's teardown
-        status = 422 if error.code == "import_invalid" else 409
-        raise ApiError(status, error.code, error.message, {"state": link_import.state}) from None
+        status = _COMMIT_REFUSED.get(error.code, 409)
+        raise ApiError(status, error.code, error.message, {"state": state}) from None
     db.session.commit()
     if not runs_inline(link_import):
-        publish_started(link_import)
+        publish_state(link_import)
         commit_link_import.enqueue(link_import.id)
         return _answer(link_import, 202)
     done = _run_inline(commit_import, link_import.id)

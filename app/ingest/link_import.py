@@ -12,8 +12,10 @@
 
 Shopify failing (unreachable, access lost) leaves the import ``failed`` with the reason; a job
 failing otherwise marks it ``failed`` too and lands in RQ's failed registry. A step killed
-with its process is resumed by the periodic `enqueue_stalled_imports`. Each state and
-each Shopify batch of a job is published on the shop's live stream as an ``import`` event.
+with its process is resumed by the periodic `enqueue_stalled_imports`. An import not
+committed within `EXPIRES_AFTER` is ``expired`` and its file dropped
+(`app.ingest.link_import_retention`). Each state and each Shopify batch of a job is published
+on the shop's live stream as an ``import`` event.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ INLINE_ROWS: Final = 500
 INLINE_ATTEMPTS: Final = 3
 #: An import with no progress for this long is handed to its job again (see the sweep).
 STALLED_AFTER: Final = timedelta(minutes=2)
+#: An import not committed within this time of its upload expires and its file is dropped
+#: (`app.ingest.link_import_retention`).
+EXPIRES_AFTER: Final = timedelta(hours=24)
 
 
 class ImportStateError(ValueError):
@@ -195,6 +200,12 @@ def check_import(import_id: int, *, live: bool = False) -> None:
             db.session.rollback()
             return  # checked already (a retried job)
         checked = _checked(link_import, shop, live)
+        # A job's progress commits let the row lock go: look again under the lock, since the
+        # retention sweep may have expired an import whose check had stalled (its worker died).
+        db.session.refresh(link_import, with_for_update=True)
+        if link_import.state != "validating":
+            db.session.rollback()
+            return
         state = "invalid" if checked.problems else "validated"
         _finish(link_import, state, checked.problems, utcnow())
 
@@ -202,11 +213,20 @@ def check_import(import_id: int, *, live: bool = False) -> None:
 
 
 def request_commit(link_import: LinkImport, now: datetime) -> None:
-    """``validated`` -> ``importing`` (the caller holds the row lock and commits)."""
+    """``validated`` -> ``importing`` (the caller holds the row lock and commits); raises
+    ImportStateError: ``import_in_progress``, ``import_done``, ``import_expired`` (the file is
+    gone) or ``import_invalid``."""
     if link_import.state in ("importing", "validating"):
         raise ImportStateError("import_in_progress", "This import is still running.")
     if link_import.state == "imported":
         raise ImportStateError("import_done", "This file is imported already.")
+    if link_import.state == "expired":
+        hours = int(EXPIRES_AFTER.total_seconds() // 3600)
+        raise ImportStateError(
+            "import_expired",
+            f"This file was checked more than {hours} hours ago and not imported, so PriceBridge"
+            " no longer keeps it: choose the file again to check and import it.",
+        )
     if link_import.state != "validated":
         raise ImportStateError(
             "import_invalid",
@@ -305,6 +325,7 @@ def enqueue_stalled_imports(now: datetime) -> int:
     return len(stalled)
 
 
-def publish_started(link_import: LinkImport) -> None:
-    """Tell the live stream an import began (after the commit that stored it)."""
+def publish_state(link_import: LinkImport) -> None:
+    """Tell the live stream where an import stands (after the commit that stored it: it began,
+    or it expired)."""
     _publish(link_import)

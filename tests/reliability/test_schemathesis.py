@@ -59,8 +59,12 @@ STATEFUL_REFUSALS: dict[str, set[tuple[int, str]]] = {
             "too_many_rows",
         )
     },
-    # An import whose rows are not all good (or no longer are) is never committed.
-    "POST /api/products/imports/{import_id}/commit": {(422, "import_invalid")},
+    # An import whose rows are not all good (or no longer are) is never committed, nor one
+    # left uncommitted for a day (its file is gone).
+    "POST /api/products/imports/{import_id}/commit": {
+        (422, "import_invalid"),
+        (410, "import_expired"),
+    },
 }
 ACCEPTED = {401, 403, 404, 409, 429}
 

@@ -4,7 +4,6 @@ run as jobs with progress on the live stream, and bad files are clear 4xx answer
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,88 +22,23 @@ from app.ingest.link_import import (
     STALLED_AFTER,
     enqueue_stalled_imports,
 )
-from app.models import LinkImport, Product, Shop
+from app.models import LinkImport, Product
 from app.periodic import periodic_tasks
 from app.realtime.events import events_after
-from tests.integration.conftest import TOKEN, LiveShopify
-from tests.integration.factories import make_product, make_shop
-from tests.integration.shopify.test_webhooks import InProcessAppWorker
-from tests.support import session_token
-
-HEADER = "Variant ID;SKU;Amazon URL or ASIN;Marketplace;Markup %"
-
-
-def shop_with_variants(shopify: LiveShopify, products: int, variants: int = 1) -> Shop:
-    shop = make_shop(
-        currency="USD",
-        installed_at=datetime.now(UTC),
-        access_token=TOKEN,
-        access_token_expires_at=datetime.now(UTC) + timedelta(days=1),
-        refresh_token="shprt_import_test",
-    )
-    db.session.commit()
-    shopify.seed(shop.domain, products, variants)
-    return shop
-
-
-def auth(shop: Shop) -> dict[str, str]:
-    return {"Authorization": f"Bearer {session_token(shop.domain, now=time.time())}"}
-
-
-BOUNDARY = "pricebridge-test-boundary"
-
-
-def multipart(data: bytes, name: str) -> bytes:
-    """The form a browser sends (built here: werkzeug's test client spools a big one to a
-    temporary file it never closes)."""
-    return (
-        (
-            f"--{BOUNDARY}\r\n"
-            f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: text/csv\r\n\r\n"
-        ).encode()
-        + data
-        + f"\r\n--{BOUNDARY}--\r\n".encode()
-    )
-
-
-def upload(app: Flask, shop: Shop, data: bytes, name: str = "links.csv") -> Any:
-    return app.test_client().post(
-        "/api/products/imports",
-        data=multipart(data, name),
-        headers=auth(shop),
-        content_type=f"multipart/form-data; boundary={BOUNDARY}",
-    )
-
-
-def commit(app: Flask, shop: Shop, import_id: int) -> Any:
-    return app.test_client().post(f"/api/products/imports/{import_id}/commit", headers=auth(shop))
-
-
-def status(app: Flask, shop: Shop, import_id: int) -> dict[str, Any]:
-    answer = app.test_client().get(f"/api/products/imports/{import_id}", headers=auth(shop))
-    assert answer.status_code == 200, answer.get_json()
-    body: dict[str, Any] = answer.get_json()
-    return body
-
-
-def run_jobs(app: Flask) -> None:
-    broker = current_broker()
-    InProcessAppWorker([broker.queue("default")], connection=broker.redis, app=app).work(burst=True)
-    db.session.expire_all()
-
-
-def gid(number: int) -> str:
-    return f"gid://shopify/ProductVariant/{number}"
-
-
-def number(variant: dict[str, Any]) -> str:
-    return str(variant["id"]).rsplit("/", 1)[1]
-
-
-def products_of(shop: Shop) -> list[Product]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(Product).where(Product.shop_id == shop.id)))
+from tests.integration.api.link_imports import (
+    HEADER,
+    auth,
+    commit,
+    gid,
+    number,
+    products_of,
+    run_jobs,
+    shop_with_variants,
+    status,
+    upload,
+)
+from tests.integration.conftest import LiveShopify
+from tests.integration.factories import make_product
 
 
 def test_a_good_file_is_checked_then_every_link_written(

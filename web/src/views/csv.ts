@@ -30,7 +30,7 @@ export interface RowError {
 /** GET /api/products/imports/{id}. */
 export interface LinkImport {
   id: number;
-  state: "validating" | "validated" | "invalid" | "importing" | "imported" | "failed";
+  state: "validating" | "validated" | "invalid" | "importing" | "imported" | "failed" | "expired";
   filename: string | null;
   row_count: number;
   checked: number;
@@ -39,6 +39,10 @@ export interface LinkImport {
   errors: RowError[];
   ignored_columns: string[];
   failure: { code: string; message: string } | null;
+  created_at: string;
+  finished_at: string | null;
+  /** When an import not committed expires (its file dropped); null once committed. */
+  expires_at: string | null;
 }
 
 /** One CSV cell, quoted as Excel quotes; a formula start defused (OWASP "CSV Injection"). */
@@ -93,6 +97,11 @@ export function csvSection(context: Context): CsvSection {
       if (was !== "imported") context.toast(`${number(found.imported)} products linked`);
       replace(report, h("s-banner", { tone: "success", heading: `${number(found.imported)} products linked` },
         h("s-paragraph", {}, "PriceBridge reads their Amazon prices from now on.")));
+      return;
+    }
+    if (found.state === "expired") {
+      replace(report, h("s-banner", { tone: "warning", heading: "This file was not imported in time" },
+        "PriceBridge keeps a checked file for 24 hours. Choose the file again to check and import it."));
       return;
     }
     if (found.state === "failed") {
