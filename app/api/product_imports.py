@@ -5,6 +5,8 @@ the import answers with its report. A file of up to `INLINE_ROWS` (500) rows is 
 request (201); a bigger one in a job (202), with ``import`` events on the live stream and the
 report at `GET /api/products/imports/{id}`. A ``validated`` import is then committed (`POST
 .../commit`): every row is checked again and every link written in one transaction, or none.
+`GET /api/products/imports` lists the shop's imports, newest first, so a page opened again
+finds one still running or waiting to be committed.
 """
 
 from __future__ import annotations
@@ -13,20 +15,27 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.auth import current_session, session_required
 from app.api.blueprint import bp
 from app.api.errors import ApiError
 from app.api.openapi import ERROR_SCHEMA, operation
-from app.api.query import query_args
+from app.api.product_imports_schema import IMPORT_LIST_SCHEMA, IMPORT_SCHEMA, UPLOAD_SCHEMA
+from app.api.query import (
+    CURSOR_PARAMETER,
+    LIMIT_PARAMETER,
+    decode_cursor,
+    encode_cursor,
+    page_limit,
+    query_args,
+)
 from app.clock import utcnow
 from app.extensions import db
 from app.ingest.link_csv import TEMPLATE, LinkFileError
 from app.ingest.link_import import (
     MAX_BYTES,
-    MAX_ROWS,
     ImportStateError,
     check_import,
     check_link_import,
@@ -39,101 +48,45 @@ from app.ingest.link_import import (
 )
 from app.ingest.link_import_retention import expire_if_due, expires_at
 from app.models import LinkImport
-from app.models.link_import import LINK_IMPORT_STATES
 from app.shopify.graphql.errors import ShopifyError
 
-_TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 _ID = {"name": "import_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _SHOPIFY_STATUS = {"shopify_access_lost": 409, "shopify_query_failed": 502}
 # A refused commit: the rows are bad (422), the file is gone (410), or the state is wrong (409).
 _COMMIT_REFUSED = {"import_invalid": 422, "import_expired": 410}
+#: Imports in a page of the list unless `limit` says otherwise.
+DEFAULT_LIMIT = 20
 # The multipart envelope around the file: boundaries and part headers.
 _ENVELOPE_BYTES = 64 * 1024
 
-ROW_ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["line", "column", "code", "reason"],
-    "properties": {
-        "line": {
-            "type": "integer",
-            "description": "physical line in the file; the header's counts",
-        },
-        "column": {
-            "type": ["string", "null"],
-            "description": "the header as written; null: the row",
-        },
-        "code": {"type": "string"},
-        "reason": {"type": "string", "description": "for the merchant"},
-    },
-}
-IMPORT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "state", "row_count", "checked", "imported", "error_count", "errors"],
-    "properties": {
-        "id": {"type": "integer"},
-        "state": {"type": "string", "enum": list(LINK_IMPORT_STATES)},
-        "filename": {"type": ["string", "null"]},
-        "byte_size": {"type": "integer"},
-        "row_count": {"type": "integer", "description": "rows, header and blank lines aside"},
-        "checked": {"type": "integer", "description": "rows checked so far"},
-        "imported": {"type": "integer", "description": "links written (all, or none)"},
-        "error_count": {"type": "integer"},
-        "errors": {"type": "array", "items": ROW_ERROR_SCHEMA},
-        "ignored_columns": {"type": "array", "items": {"type": "string"}},
-        "failure": {
-            "type": ["object", "null"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        },
-        "created_at": _TIME,
-        "commit_requested_at": _TIME,
-        "finished_at": _TIME,
-        "expires_at": {
-            **_TIME,
-            "description": (
-                "when an import not committed expires (its file dropped; a commit is then 410"
-                " import_expired); null once committed"
-            ),
-        },
-    },
-}
-UPLOAD_SCHEMA: dict[str, Any] = {
-    "x-media-type": "multipart/form-data",
-    "type": "object",
-    "required": ["file"],
-    "properties": {
-        "file": {
-            "type": "string",
-            "contentMediaType": "text/csv",
-            "description": (
-                f"UTF-8 CSV, at most {MAX_BYTES // (1024 * 1024)} MiB and {MAX_ROWS:,} rows;"
-                " columns Variant ID or SKU, Amazon URL or ASIN, optional Marketplace and"
-                " Markup % (GET .../template.csv)"
-            ),
-        }
-    },
-}
+
+def _summary_json(item: Any, error_count: int) -> dict[str, Any]:
+    """Where an import stands (a LinkImport, or a row of the list's columns)."""
+    failure = None
+    if item.failure_code is not None:
+        failure = {"code": item.failure_code, "message": item.failure_message}
+    return {
+        "id": item.id,
+        "state": item.state,
+        "filename": item.filename,
+        "byte_size": item.byte_size,
+        "row_count": item.row_count,
+        "checked": item.checked,
+        "imported": item.imported,
+        "error_count": error_count,
+        "failure": failure,
+        "created_at": item.created_at.isoformat(),
+        "commit_requested_at": _iso(item.commit_requested_at),
+        "finished_at": _iso(item.finished_at),
+        "expires_at": _iso(expires_at(item.state, item.created_at)),
+    }
 
 
 def import_json(link_import: LinkImport) -> dict[str, Any]:
-    failure = None
-    if link_import.failure_code is not None:
-        failure = {"code": link_import.failure_code, "message": link_import.failure_message}
     return {
-        "id": link_import.id,
-        "state": link_import.state,
-        "filename": link_import.filename,
-        "byte_size": link_import.byte_size,
-        "row_count": link_import.row_count,
-        "checked": link_import.checked,
-        "imported": link_import.imported,
-        "error_count": len(link_import.errors),
+        **_summary_json(link_import, len(link_import.errors)),
         "errors": link_import.errors,
         "ignored_columns": link_import.ignored_columns,
-        "failure": failure,
-        "created_at": link_import.created_at.isoformat(),
-        "commit_requested_at": _iso(link_import.commit_requested_at),
-        "finished_at": _iso(link_import.finished_at),
-        "expires_at": _iso(expires_at(link_import)),
     }
 
 
@@ -252,6 +205,62 @@ def create_import() -> ResponseReturnValue:
     publish_state(link_import)
     check_link_import.enqueue(link_import.id)
     return _answer(link_import, 202)
+
+
+# The list reads no report and no file: the number of problems is counted in the database.
+_SUMMARY_COLUMNS = (
+    LinkImport.id,
+    LinkImport.state,
+    LinkImport.filename,
+    LinkImport.byte_size,
+    LinkImport.row_count,
+    LinkImport.checked,
+    LinkImport.imported,
+    LinkImport.failure_code,
+    LinkImport.failure_message,
+    LinkImport.created_at,
+    LinkImport.commit_requested_at,
+    LinkImport.finished_at,
+    func.json_array_length(LinkImport.errors).label("error_count"),
+)
+
+
+def _before_id(raw: str) -> int:
+    tag, last_id = decode_cursor(raw, (str, int))
+    if tag != "li":
+        raise ApiError(422, "invalid_cursor", "The cursor is not one this API gave out.")
+    return int(last_id)
+
+
+@bp.get("/products/imports")
+@operation(
+    summary=(
+        "The shop's CSV imports, newest first: state, counts and times (the report of one:"
+        " GET .../{import_id})"
+    ),
+    tags=["imports"],
+    parameters=[LIMIT_PARAMETER, CURSOR_PARAMETER],
+    responses={200: IMPORT_LIST_SCHEMA, 422: ERROR_SCHEMA},
+)
+@session_required
+def list_imports() -> ResponseReturnValue:
+    args = query_args({"limit", "cursor"})
+    limit = page_limit(args.get("limit"), DEFAULT_LIMIT)
+    statement = (
+        select(*_SUMMARY_COLUMNS)
+        .where(LinkImport.shop_id == current_session().shop.id)
+        .order_by(LinkImport.id.desc())
+        .limit(limit + 1)
+    )
+    if "cursor" in args:
+        statement = statement.where(LinkImport.id < _before_id(args["cursor"]))
+    rows = list(db.session.execute(statement))
+    page = rows[:limit]
+    cursor = encode_cursor(["li", page[-1].id]) if len(rows) > limit else None
+    return jsonify(
+        items=[_summary_json(row, int(row.error_count or 0)) for row in page],
+        next_cursor=cursor,
+    )
 
 
 @bp.get("/products/imports/<int:import_id>")

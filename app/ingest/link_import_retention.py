@@ -45,12 +45,12 @@ class Swept:
     files_dropped: int = 0  # finished imports that still held a file (kept by an older release)
 
 
-def expires_at(link_import: LinkImport) -> datetime | None:
-    """When an import not committed expires (or expired): `created_at` + `EXPIRES_AFTER`;
-    None once it is committed or finished otherwise."""
-    if link_import.state not in (*EXPIRING_STATES, "expired"):
+def expires_at(state: str, created_at: datetime) -> datetime | None:
+    """When an import in `state`, uploaded at `created_at`, expires (or expired): `created_at`
+    + `EXPIRES_AFTER`; None once it is committed or finished otherwise."""
+    if state not in (*EXPIRING_STATES, "expired"):
         return None
-    return link_import.created_at + EXPIRES_AFTER
+    return created_at + EXPIRES_AFTER
 
 
 def _expire(link_import: LinkImport, now: datetime) -> None:
@@ -63,7 +63,7 @@ def expire_if_due(link_import: LinkImport, now: datetime) -> bool:
     """Expire a ``validated`` import past its deadline (the caller holds its row lock, then
     commits and publishes `import_event`); whether it did. A ``validating`` one is left to the
     sweep, which knows whether its check still runs."""
-    due = expires_at(link_import)
+    due = expires_at(link_import.state, link_import.created_at)
     if link_import.state != "validated" or due is None or now < due:
         return False
     _expire(link_import, now)

@@ -54,7 +54,8 @@ class LinkImport(db.Model):  # type: ignore[name-defined,misc]
     #: Rows checked so far (progress of the current check).
     checked: Mapped[int] = mapped_column(Integer, default=0)
     imported: Mapped[int] = mapped_column(Integer, default=0)
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The uploaded file; loaded only when read (a status answer or the list never needs it).
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     #: [{"line", "column", "code", "reason"}], in line order: every problem of every bad row.
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: Header cells that name no column PriceBridge reads (kept out of the import).
