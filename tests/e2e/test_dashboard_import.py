@@ -1,16 +1,18 @@
 """The CSV import on the Link products page: a file with a bad row shows that row's line,
 column and reason and links nothing; a good file, checked then imported, links every row and
-the rows appear on the products page."""
+the rows appear on the products page; a merchant who leaves the page while a big file is
+checked finds it where it stands on coming back, and a checked file still ready to import."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Frame, Page, expect
 
 from tests.e2e.conftest import app_frame, screenshot, serious_violations
-from tests.e2e.stack import Stack
+from tests.e2e.stack import SHOP, Stack
 
 pytestmark = pytest.mark.e2e
 WAIT_MS = 45_000
@@ -122,3 +124,54 @@ def test_a_big_file_is_checked_and_imported_by_jobs_with_progress(page: Page, st
     ]
     assert set(e["seq"] for e in imports) <= set(delivered)
     screenshot(page, "csv-import-big")
+
+
+def go_to(page: Page, frame: Frame, label: str) -> None:
+    """The admin's app navigation (s-app-nav): the app changes view without reloading."""
+    page.locator(".app-nav a", has_text=label).click()
+    expect(frame.locator(".pb-view")).to_be_visible(timeout=WAIT_MS)
+
+
+def test_leaving_the_page_mid_import_and_coming_back_shows_where_it_stands(
+    page: Page, stack: Stack
+) -> None:
+    rows = 600  # a job: three Shopify batches of 250, 250 and 100 variants
+    stack.seed_shop(products=rows)
+    app_frame(page, stack)
+    variants = stack.variants()
+    frame = app_frame(page, stack, "/link")
+    # Shopify answers each batch of the check 6 s late: the merchant leaves while it runs.
+    armed = requests.post(
+        f"{stack.shopify_url}/_sim/graphql/faults",
+        json={"kind": "timeout", "sleep_seconds": 6, "count": 3, "shop": SHOP},
+        timeout=5,
+    )
+    assert armed.status_code == 201, armed.text
+    choose_file(frame, [f"{number(v)},,B0CSV00001,com," for v in variants])
+    progress = frame.locator("[data-import-progress]")
+    expect(progress).to_contain_text(f"Checking: checked 0 of {rows} rows", timeout=WAIT_MS)
+
+    go_to(page, frame, "Settings")
+    expect(progress).to_have_count(0)
+    go_to(page, frame, "Link products")
+    # No file chosen on this page: the running import is found and shown where it stands,
+    # then followed by its import events to the end of the check.
+    expect(progress).to_contain_text("Checking: checked", timeout=WAIT_MS)
+    expect(progress).to_contain_text(f"of {rows} rows")
+    expect(progress).to_contain_text(f"Checking: checked 500 of {rows} rows", timeout=WAIT_MS)
+    report = frame.locator("[data-import-report]")
+    expect(report).to_contain_text(f"{rows} rows ready to import", timeout=WAIT_MS)
+    assert stack.products() == []
+
+    frame = app_frame(page, stack)  # the products page, loaded anew
+    frame = app_frame(page, stack, "/link")
+    report = frame.locator("[data-import-report]")
+    expect(report).to_contain_text(f"{rows} rows ready to import", timeout=WAIT_MS)
+    expect(report).to_contain_text("links.csv: every row is good")
+    expect(report).to_contain_text("A checked file is kept until")
+    screenshot(page, "csv-import-resumed")
+    assert serious_violations(frame) == []
+    frame.locator("[data-action=import]").click()
+    expect(report).to_contain_text(f"{rows} products linked", timeout=WAIT_MS)
+    summary = stack.api("GET", "/api/summary").json()
+    assert summary["products"] == rows, summary

@@ -4,13 +4,15 @@
  * every bad row's line, column and reason -> "Import" -> every row checked again and every
  * link written, or none. A big file is checked and imported by a job: its progress comes as
  * `import` events on the live stream (and by asking, every few seconds, when the socket is
- * down). Downloads go through fetch, since App Bridge's session token travels in a header a
- * plain link cannot carry.
+ * down). A merchant who leaves the page and comes back finds an import still running, or
+ * checked and waiting for "Import", where it stands (GET /api/products/imports when the page
+ * opens), its progress following the import events again. Downloads go through fetch, since
+ * App Bridge's session token travels in a header a plain link cannot carry.
  */
 import { api, ApiError, plainMessage, postForm } from "../api";
 import type { Context } from "../context";
 import { h, replace } from "../dom";
-import { number } from "../format";
+import { dateTime, number } from "../format";
 
 export const IMPORTS_PATH = "/api/products/imports";
 export const TEMPLATE_PATH = `${IMPORTS_PATH}/template.csv`;
@@ -19,12 +21,20 @@ export const CHANGES_EXPORT_PATH = "/api/export/price-changes.csv";
 /** Bad rows listed on the page; the count says how many more there are. */
 const SHOWN_ERRORS = 100;
 const POLL_MS = 3000;
+/** Imports looked at when the page opens, newest first, for one still open. */
+const RESUME_LOOKBACK = 20;
 
 export interface RowError {
   line: number;
   column: string | null;
   code: string;
   reason: string;
+}
+
+/** An import in GET /api/products/imports (newest first): where it stands, no report. */
+export interface ImportSummary {
+  id: number;
+  state: LinkImport["state"];
 }
 
 /** GET /api/products/imports/{id}. */
@@ -60,10 +70,16 @@ export interface CsvSection {
 }
 
 const RUNNING = new Set(["validating", "importing"]);
+/** States in which an import still needs the merchant's page: running, or ready to import. */
+const OPEN = new Set([...RUNNING, "validated"]);
 
 export function csvSection(context: Context): CsvSection {
   let current: LinkImport | null = null;
   let pollTimer: number | undefined;
+  /** Files chosen on this page: an import found later than a choice does not replace it. */
+  let choices = 0;
+  /** The merchant left the page: nothing asks for progress any more. */
+  let stopped = false;
   const report = h("div", { "aria-live": "polite", "data-import-report": "" });
   const progress = h("div", { "aria-live": "polite", "data-import-progress": "" });
   const input = h("input", {
@@ -81,14 +97,15 @@ export function csvSection(context: Context): CsvSection {
     window.clearTimeout(pollTimer);
     if (RUNNING.has(found.state)) {
       showProgress(found.state, found.checked, found.row_count);
-      pollTimer = window.setTimeout(() => void poll(found.id), POLL_MS);
+      schedulePoll(found.id);
       return;
     }
     replace(progress);
     if (found.state === "validated") {
       commit.removeAttribute("disabled");
       replace(report, h("s-banner", { tone: "success", heading: `${rows(found.row_count)} ready to import` },
-        h("s-paragraph", {}, "Every row is good. Nothing is linked until you click Import."),
+        h("s-paragraph", {}, `${found.filename ? `${found.filename}: every` : "Every"} row is good. Nothing is linked until you click Import.`),
+        found.expires_at ? h("s-paragraph", {}, `A checked file is kept until ${dateTime(found.expires_at)}.`) : null,
         ignored(found)));
       return;
     }
@@ -162,11 +179,36 @@ export function csvSection(context: Context): CsvSection {
       show(await api<LinkImport>("GET", `${IMPORTS_PATH}/${id}`));
     } catch (error) {
       replace(progress, h("s-text", { tone: "critical" }, plainMessage(error)));
-      pollTimer = window.setTimeout(() => void poll(id), POLL_MS);
+      schedulePoll(id);
     }
   }
 
+  function schedulePoll(id: number): void {
+    window.clearTimeout(pollTimer);
+    if (!stopped) pollTimer = window.setTimeout(() => void poll(id), POLL_MS);
+  }
+
+  /** The page opened: the newest import still open (running, or checked and not imported) is
+   * shown where it stands, and followed from there. */
+  async function resume(): Promise<void> {
+    const choice = choices;
+    try {
+      const page = await api<{ items: ImportSummary[] }>("GET", `${IMPORTS_PATH}?limit=${RESUME_LOOKBACK}`);
+      const open = page.items.find((item) => OPEN.has(item.state));
+      if (open) await adopt(open.id, choice);
+    } catch (error) {
+      if (choice === choices) replace(progress, h("s-text", { tone: "critical" }, `Earlier imports could not be read: ${plainMessage(error)}`));
+    }
+  }
+
+  async function adopt(id: number, choice: number): Promise<void> {
+    const found = await api<LinkImport>("GET", `${IMPORTS_PATH}/${id}`);
+    if (choice === choices && (!current || current.id === id)) show(found);
+  }
+
   async function check(file: File): Promise<void> {
+    choices += 1;
+    window.clearTimeout(pollTimer);
     commit.setAttribute("disabled", "");
     current = null;
     replace(progress);
@@ -231,15 +273,22 @@ export function csvSection(context: Context): CsvSection {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
+  void resume();
   return {
     element,
     onImportEvent(data) {
-      if (!current || data.import_id !== current.id) return;
       const state = String(data.state ?? "");
+      if (!current && RUNNING.has(state) && typeof data.import_id === "number") {
+        // An import begun elsewhere (another tab) while this page shows none: follow it too.
+        adopt(data.import_id, choices).catch((error: unknown) => replace(progress, h("s-text", { tone: "critical" }, plainMessage(error))));
+        return;
+      }
+      if (!current || data.import_id !== current.id) return;
       if (RUNNING.has(state)) showProgress(state, Number(data.checked ?? 0), Number(data.row_count ?? current.row_count));
       else void poll(current.id); // finished: the report comes with the import
     },
     stop() {
+      stopped = true;
       window.clearTimeout(pollTimer);
     },
   };
