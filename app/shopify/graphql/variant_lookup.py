@@ -2,10 +2,27 @@
 SKU through `productVariants(query: "sku:A OR sku:B ...")`, every call through the client's
 shared cost throttle.
 
-Shopify's search is looser than equality (any case; a quoted value is matched as search text),
-so `variants_by_sku` keeps only the variants whose SKU equals one asked for, compared without
-regard to case or surrounding spaces. Sources: shopify.dev, "Shopify API search syntax"
-(connectives, quoted values, backslash escapes) and the `productVariants` query's `sku` filter.
+What Shopify documents about that search, and what it leaves open (read 2026-11-30):
+
+- shopify.dev, "Shopify API search syntax" (https://shopify.dev/docs/api/usage/search-syntax):
+  a query is terms joined by ``AND`` or ``OR`` (``AND`` implied between two terms); a term's
+  value is "any name, or any quoted string (single or double quotes are both permitted)"; the
+  ``:`` comparator is "equality"; special characters are escaped with a backslash, and a
+  trailing ``*`` asks for a prefix query (these two as the page is quoted in Shopify's
+  community forum, community.shopify.com/t/49653; the stored copy shows the grammar).
+- shopify.dev, ``productVariants`` (Admin GraphQL 2026-10, its ``query`` argument; the same
+  text is in the Admin schema kept in simulators/shopify/data/admin_2026-10.json.gz): ``sku``
+  "Filter by the product variant `sku` field", example ``sku:XYZ-12345``. Only the field-less
+  ``default`` search is said to be case-insensitive.
+- shopify.dev, "Paginating results with GraphQL": at most 250 nodes a page.
+
+Neither page says whether a quoted ``sku:"..."`` value is compared with the whole SKU or with
+its words (tokens), nor whether case matters, and neither gives a limit on the number of terms
+or the length of a query. So nothing here relies on the search being exact: Shopify may answer
+variants sharing a word or a prefix with a SKU, or spelled in another case, and
+`variants_by_sku` keeps only those whose SKU equals one asked for, compared by `sku_key`
+(tests/integration/shopify/graphql/test_variant_lookup.py answers it every looser reading at
+once). `SKUS_PER_QUERY` is PriceBridge's own bound, not a documented one.
 """
 
 from __future__ import annotations
@@ -18,14 +35,19 @@ from app.shopify.graphql.documents import document
 from app.shopify.graphql.errors import ShopifyQueryError
 from app.shopify.graphql.operations import MAX_VARIANTS, LinkedVariant, linked_variant
 
-#: SKUs per search query: the query string stays short and a page of 250 holds their variants.
+#: SKUs per search query. Shopify documents no limit on terms or query length (see above), so
+#: this is a cautious bound of ours: 100 quoted terms keep the query a few kilobytes for common
+#: SKUs, one page of 250 holds their variants unless a SKU is on several, and 10,000 rows
+#: still take at most 100 calls.
 SKUS_PER_QUERY: Final = 100
 #: Pages followed for one batch of SKUs before Shopify's answer is taken as runaway.
 _MAX_PAGES: Final = 40
 
 
 def sku_key(sku: str) -> str:
-    """How two SKUs are compared: without regard to case or surrounding spaces."""
+    """How two SKUs are compared: without regard to case or to runs of spaces (Shopify's search
+    may match either way, the docs do not say, so two variants differing only so make the SKU
+    ambiguous rather than one of them picked)."""
     return " ".join(sku.split()).casefold()
 
 
@@ -60,7 +82,9 @@ def sku_search(skus: Sequence[str]) -> str:
 def variants_by_sku(client: AdminClient, skus: Sequence[str]) -> dict[str, list[LinkedVariant]]:
     """The shop's variants for up to ``SKUS_PER_QUERY`` SKUs: ``sku_key(sku)`` -> every variant
     with exactly that SKU (none: the SKU is unknown; several: it is ambiguous), in id order.
-    Raises the client's ShopifyError taxonomy."""
+    Whatever else Shopify's search answers (a word or prefix of a SKU) is left out. Raises
+    ValueError past ``SKUS_PER_QUERY``, ShopifyQueryError when the answer runs past 40 pages,
+    and the client's ShopifyError taxonomy."""
     if len(skus) > SKUS_PER_QUERY:
         raise ValueError(f"at most {SKUS_PER_QUERY} SKUs a call, got {len(skus)}")
     wanted = {sku_key(sku) for sku in skus if sku.strip()}

@@ -162,6 +162,13 @@ def _term(raw: str) -> Term:
 
 
 def term_matches(actual: Any, comparator: str, wanted: str) -> bool:
+    """Whether a field's value passes one term. ``:`` is "equality" (shopify.dev, "Shopify API
+    search syntax", comparators), served as the whole value equal to the term's whatever the
+    case, and a trailing ``*`` as a prefix query. The page does not say whether equality on a
+    text field (a SKU, a title) compares the whole value or its words, nor whether case
+    matters: the simulator takes the narrowest reading, and PriceBridge relies on neither (it
+    keeps exact SKUs itself; tests/integration/shopify/graphql/test_variant_lookup.py answers it
+    a looser search at the HTTP edge)."""
     if comparator == "=":
         text = str(actual).lower()
         return text == wanted.lower() or (

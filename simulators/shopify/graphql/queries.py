@@ -99,7 +99,8 @@ def _variant_matches(state: ShopState, search: Search, variant: Variant) -> bool
 
 def _exact_values(search: Search) -> tuple[str, set[str]] | None:
     """(field, values) when `search` is one field's equality terms joined by OR (no prefix `*`):
-    a record matches when that field equals one of the values, whatever the case."""
+    a record matches when that field equals one of the values, whatever the case (as
+    `term_matches` reads ``:``; shopify.dev leaves word-by-word matching unsaid)."""
     fields = {terms[0][0] for terms in search if len(terms) == 1}
     if len(fields) != 1 or any(len(terms) != 1 for terms in search):
         return None
