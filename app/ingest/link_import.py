@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from app.clock import utcnow
 from app.extensions import db
@@ -50,6 +51,10 @@ STALLED_AFTER: Final = timedelta(minutes=2)
 #: An import not committed within this time of its upload expires and its file is dropped
 #: (`app.ingest.link_import_retention`).
 EXPIRES_AFTER: Final = timedelta(hours=24)
+
+
+class _ImportGone(Exception):
+    """The import's row went while it ran (shop/redact erased the shop, and it with it)."""
 
 
 class ImportStateError(ValueError):
@@ -121,9 +126,13 @@ def _loaded(import_id: int) -> tuple[LinkImport, Shop] | None:
 
 def _progress(link_import: LinkImport, live: bool) -> Callable[[int], None]:
     def report(done: int) -> None:
-        link_import.checked = done
-        if live:  # a job: the merchant follows it on the live stream
-            _commit(link_import)
+        try:
+            link_import.checked = done
+            if live:  # a job: the merchant follows it on the live stream
+                _commit(link_import)
+        except (ObjectDeletedError, StaleDataError):  # the shop was erased, the row with it
+            db.session.rollback()
+            raise _ImportGone from None
 
     return report
 
@@ -176,6 +185,9 @@ def _guarded(import_id: int, live: bool, step: Callable[[LinkImport, Shop], None
     link_import, shop = loaded
     try:
         step(link_import, shop)
+    except _ImportGone:
+        db.session.rollback()
+        return  # erased with its shop while it ran: nothing is left to finish or report
     except ShopifyError as error:
         db.session.rollback()
         failed = db.session.get(LinkImport, import_id)
@@ -256,6 +268,18 @@ def commit_import(import_id: int, *, live: bool = False) -> None:
 
 def _write(import_id: int, link_import: LinkImport, shop: Shop, checked: CheckedLinks) -> None:
     now = utcnow()
+    # The shop FOR SHARE until the links are committed: an uninstall (or an erase) that came
+    # while the rows were checked is seen here, and one coming now waits, then pauses them.
+    installed = db.session.execute(
+        select(Shop.installed_at, Shop.uninstalled_at)
+        .where(Shop.id == link_import.shop_id)
+        .with_for_update(read=True)
+    ).first()
+    if installed is None:
+        raise _ImportGone
+    if installed.installed_at is None or installed.uninstalled_at is not None:
+        # As Shopify refusing the shop's token would have ended it: nothing is written.
+        raise ShopifyAuthError(shop.domain, RECONNECT, detail="uninstalled during the import")
     values = []
     for link in checked.links:
         row = link_values(shop.id, link.variant, link.listing, now)
