@@ -1,7 +1,8 @@
 """The CSV import on the Link products page: a file with a bad row shows that row's line,
 column and reason and links nothing; a good file, checked then imported, links every row and
 the rows appear on the products page; a merchant who leaves the page while a big file is
-checked finds it where it stands on coming back, and a checked file still ready to import."""
+checked finds it where it stands on coming back, and a checked file still ready to import;
+a checked file left for a day must be chosen again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import Frame, Page, expect
+from sqlalchemy import select
 
+from app.extensions import db
+from app.ingest.link_import import EXPIRES_AFTER
+from app.models import LinkImport
 from tests.e2e.conftest import app_frame, screenshot, serious_violations
 from tests.e2e.stack import SHOP, Stack
 
@@ -175,3 +180,26 @@ def test_leaving_the_page_mid_import_and_coming_back_shows_where_it_stands(
     expect(report).to_contain_text(f"{rows} products linked", timeout=WAIT_MS)
     summary = stack.api("GET", "/api/summary").json()
     assert summary["products"] == rows, summary
+
+
+def test_a_checked_file_left_for_a_day_must_be_chosen_again(page: Page, stack: Stack) -> None:
+    stack.seed_shop(products=1)
+    app_frame(page, stack)
+    [variant] = stack.variants()
+    frame = app_frame(page, stack, "/link")
+    choose_file(frame, [f"{number(variant)},,B0CSV00001,com,"])
+    report = frame.locator("[data-import-report]")
+    expect(report).to_contain_text("1 row ready to import", timeout=WAIT_MS)
+    with stack.app.app_context():  # the merchant comes back to the page a day later
+        for link_import in db.session.scalars(select(LinkImport)):
+            link_import.created_at -= EXPIRES_AFTER
+        db.session.commit()
+    frame.locator("[data-action=import]").click()
+    expect(report).to_contain_text("This file was not imported in time", timeout=WAIT_MS)
+    expect(report).to_contain_text("Choose the file again")
+    expect(frame.locator("[data-action=import]")).to_have_attribute("disabled", "")
+    assert stack.products() == []
+
+    frame = app_frame(page, stack, "/link")  # an expired import is not offered again
+    expect(frame.locator("[data-import-report]")).to_be_empty()
+    expect(frame.locator("[data-action=import]")).to_have_attribute("disabled", "")

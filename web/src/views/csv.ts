@@ -117,8 +117,7 @@ export function csvSection(context: Context): CsvSection {
       return;
     }
     if (found.state === "expired") {
-      replace(report, h("s-banner", { tone: "warning", heading: "This file was not imported in time" },
-        "PriceBridge keeps a checked file for 24 hours. Choose the file again to check and import it."));
+      showExpired();
       return;
     }
     if (found.state === "failed") {
@@ -127,6 +126,13 @@ export function csvSection(context: Context): CsvSection {
       return;
     }
     showErrors(found);
+  }
+
+  /** The import was not committed within a day of its upload: its file is gone (410). */
+  function showExpired(): void {
+    commit.setAttribute("disabled", "");
+    replace(report, h("s-banner", { tone: "warning", heading: "This file was not imported in time" },
+      "PriceBridge keeps a checked file for 24 hours. Choose the file again to check and import it."));
   }
 
   function rows(count: number): string {
@@ -234,6 +240,7 @@ export function csvSection(context: Context): CsvSection {
     } catch (error) {
       const refused = error instanceof ApiError ? (error.details as { import?: LinkImport } | null)?.import : undefined;
       if (refused) show(refused);
+      else if (error instanceof ApiError && error.code === "import_expired") showExpired();
       else showError(error);
     } finally {
       commit.removeAttribute("loading");
