@@ -124,10 +124,16 @@ def _uploaded() -> tuple[str | None, bytes]:
         {"max_bytes": MAX_BYTES},
     )
     try:
-        upload = request.files.get("file")
-        field = request.form.get("file")
+        fields = set(request.files) | set(request.form)
     except RequestEntityTooLarge:
+        # Over the size, or over max_form_parts: a form of more fields than it may have.
+        if request.content_length is not None and request.content_length <= MAX_BYTES:
+            raise _unknown_fields() from None
         raise too_large from None
+    if "file" in fields and fields - {"file"}:
+        raise _unknown_fields(sorted(str(name) for name in fields - {"file"}))
+    upload = request.files.get("file")
+    field = request.form.get("file")
     if upload is not None:
         filename, data = upload.filename, upload.stream.read(MAX_BYTES + 1)
     elif field is not None:
@@ -137,6 +143,15 @@ def _uploaded() -> tuple[str | None, bytes]:
     if len(data) > MAX_BYTES:
         raise too_large
     return filename, data
+
+
+def _unknown_fields(names: list[str] | None = None) -> ApiError:
+    return ApiError(
+        422,
+        "unknown_fields",
+        "Send the CSV in the form field named file, and nothing else.",
+        {"unknown": names} if names else None,
+    )
 
 
 def _run_inline(run: Any, import_id: int) -> LinkImport:

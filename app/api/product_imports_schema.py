@@ -78,6 +78,7 @@ UPLOAD_SCHEMA: dict[str, Any] = {
     "x-media-type": "multipart/form-data",
     "type": "object",
     "required": ["file"],
+    "additionalProperties": False,
     "properties": {
         "file": {
             "type": "string",

@@ -270,6 +270,19 @@ def test_requests_that_are_not_an_upload_are_refused(
     )
     assert as_text.status_code == 201, as_text.get_json()
     assert [e["code"] for e in as_text.get_json()["errors"]] == ["sku_not_found"]
+    # A field the document does not have is refused, as is a form of more parts than it may
+    # have (werkzeug's max_form_parts): 422, not ignored and not 413 (schemathesis found it).
+    for extra in ({"notes": "x"}, {f"f{n}": "x" for n in range(12)}):
+        refused = client.post(
+            "/api/products/imports",
+            data={"file": "SKU,ASIN\r\nA,B0CYVN8CCQ\r\n", **extra},
+            headers=auth(shop),
+            content_type="multipart/form-data",
+        )
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (
+            422,
+            "unknown_fields",
+        )
     unknown = client.get("/api/products/imports/999", headers=auth(shop))
     assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (404, "import_not_found")
     missing = client.post("/api/products/imports/999/commit", headers=auth(shop))
