@@ -29,10 +29,17 @@ def sync_shop_currency(shop_id: int) -> str | None:
     if shop is None or not shop.is_installed:
         return None
     code = read_shop_currency(admin_client(shop))
+    # As committed now: shop/redact may have erased it, app/uninstalled stopped it, meanwhile.
+    shop = db.session.get(Shop, shop_id, with_for_update=True, populate_existing=True)
+    if shop is None or not shop.is_installed:
+        db.session.rollback()
+        return None
     if code != shop.currency:
         shop.currency = code
         db.session.commit()
         reprice_shop.enqueue(shop_id, AUTO_ACTOR)
+    else:
+        db.session.rollback()
     return code
 
 

@@ -7,6 +7,11 @@ repeated ``@idempotent`` key with the first answer instead of applying it twice)
 never loses the stock. Every episode (zero, then restore) gets keys of its own, so the next
 time the product runs out is a new write, not a replay.
 
+The product is locked from just before each write until what it did is committed, so a merchant
+unlinking it (or shop/redact erasing the shop) meanwhile waits for the write, or comes first:
+then nothing is written, nor sent, and the sync ends (``nothing``); so does one for a shop
+uninstalled since the job began.
+
 ``changeFromQuantity`` makes each write a compare-and-swap. When someone changed the stock
 between our read and our write (a sale, the merchant):
 - zeroing reads the stock back and tries once more (a sale is the common case and zero is
@@ -90,12 +95,33 @@ def _write(
     return set_available(client, _item(product), changes, key=key, reference=reference)
 
 
+def _current(product_id: int) -> tuple[Shop, Product] | None:
+    """The product locked as committed now, with its shop, before a write: None when it was
+    unlinked (or erased) or its shop uninstalled since the last commit."""
+    product = db.session.scalar(
+        select(Product)
+        .where(Product.id == product_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    shop = db.session.get(Shop, product.shop_id, populate_existing=True) if product else None
+    if product is None or shop is None or not shop.is_installed:
+        db.session.rollback()
+        return None
+    return shop, product
+
+
 def _zero(shop: Shop, product: Product) -> str:
     client = admin_client(shop)
+    product_id = product.id
     aside = product.inventory_set_aside
     if aside is None:
         aside = _set_aside(client, product)
     for attempt in range(1, ZERO_ATTEMPTS + 1):
+        current = _current(product_id)
+        if current is None:
+            return "nothing"
+        shop, product = current
         stock: dict[str, int] = aside["locations"]
         changes = [QuantityChange(loc, qty, 0) for loc, qty in stock.items()]
         errors = _write(client, product, changes, aside["key"])

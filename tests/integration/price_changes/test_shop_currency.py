@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from flask import Flask
+from sqlalchemy import delete, update
 
 from app.broker import current_broker
 from app.clock import utcnow
@@ -50,3 +54,32 @@ def test_reconciliation_also_refreshes_the_currency(
     shop, _ = linked_shop(shopify, products=1)
     assert push_jobs.enqueue_reconciliations(utcnow()) == 1
     assert f"shop-currency-{shop.id}" in current_broker().queue("default").get_job_ids()
+
+
+@pytest.mark.parametrize("race", ["erase", "uninstall"])
+def test_a_shop_erased_or_uninstalled_while_its_currency_is_read_is_left_alone(
+    pricing_app: Flask, shopify: LiveShopify, monkeypatch: pytest.MonkeyPatch, race: str
+) -> None:
+    """shop/redact or app/uninstalled, handled by another worker while Shopify answers: the
+    job writes nothing (no StaleDataError on the gone row) and reprices nothing."""
+    shop = unknown_currency(linked_shop(shopify, products=1)[0])
+    shop_id = shop.id
+    real = jobs.read_shop_currency
+
+    def read_then_race(*args: Any, **kwargs: Any) -> str:
+        code = real(*args, **kwargs)
+        with db.engine.begin() as other:
+            if race == "erase":
+                other.execute(delete(Shop).where(Shop.id == shop_id))
+            else:
+                other.execute(
+                    update(Shop).where(Shop.id == shop_id).values(uninstalled_at=utcnow())
+                )
+        return code
+
+    monkeypatch.setattr(jobs, "read_shop_currency", read_then_race)
+    assert jobs.sync_shop_currency(shop_id) is None
+    db.session.expire_all()
+    row = db.session.get(Shop, shop_id)
+    assert row is None if race == "erase" else (row is not None and row.currency is None)
+    assert current_broker().queue("default").get_job_ids() == []

@@ -16,18 +16,20 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import PriceChange, Product, Shop
-from app.push import push, reconcile
+from app.push import push, reconcile, stock
 from app.push.push import PushReport, claim, push_shop, send
 from app.realtime.events import events_after
 from app.shopify.graphql.shop_client import RECONNECT, admin_client
 from app.shopify.lifecycle import mark_uninstalled
-from tests.integration.conftest import LiveShopify, linked_shop
+from tests.integration.conftest import T0, LiveShopify, linked_shop
+from tests.integration.factories import make_observation
 from tests.integration.push.test_push import _approve_all
+from tests.integration.push.test_stock import Stocked, stocked  # noqa: F401  (fixture)
 
 
 def unlink(product_id: int) -> None:
@@ -207,3 +209,42 @@ def test_a_product_unlinked_while_its_price_is_read_back_is_skipped(
         row = db.session.get(Product, product.id)
         assert row is not None
         assert row.shopify_price == Decimal("7.77")
+
+
+@pytest.mark.parametrize("race", ["unlink", "uninstall", "erase"])
+def test_a_stock_sync_raced_after_setting_the_stock_aside_writes_nothing(
+    stocked: Stocked,  # noqa: F811  (fixture)
+    shopify: LiveShopify,
+    monkeypatch: pytest.MonkeyPatch,
+    race: str,
+) -> None:
+    """Amazon ran out: the sync reads the Shopify stock and commits it set aside, then zeroes
+    it. Unlinked, uninstalled or erased in between, nothing is zeroed and the job ends."""
+    shop, product, locations = stocked
+    make_observation(product, price=Decimal("50.00"), availability="out_of_stock", observed_at=T0)
+    db.session.commit()
+    domain, item, product_id, shop_id = (
+        shop.domain,
+        product.shopify_inventory_item_gid,
+        product.id,
+        shop.id,
+    )
+    assert item is not None
+    real = stock._set_aside
+
+    def set_aside_then_race(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        aside = real(*args, **kwargs)  # committed: the product's row is free again
+        if race == "unlink":
+            unlink(product_id)
+        elif race == "erase":
+            erase(shop_id)
+        else:
+            with db.engine.begin() as other:  # app/uninstalled, in another worker
+                other.execute(
+                    update(Shop).where(Shop.id == shop_id).values(uninstalled_at=utcnow())
+                )
+        return aside
+
+    monkeypatch.setattr(stock, "_set_aside", set_aside_then_race)
+    assert stock.sync_stock(product_id) == "nothing"
+    assert shopify.stock(domain, item) == dict(zip(locations, (7, 3), strict=True))
