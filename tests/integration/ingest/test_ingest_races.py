@@ -10,11 +10,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 
 from app.clock import utcnow
 from app.extensions import db
@@ -23,8 +24,9 @@ from app.ingest.batch import collect_pending, submit_claimed
 from app.ingest.jobs import ingest_tick
 from app.ingest.provider import ListingQuery, OxylabsProvider, Poll
 from app.ingest.refresh import RefreshOutcome, refresh_product
-from app.models import Observation, Product, ScrapeJob, Shop
-from app.shopify.lifecycle import mark_uninstalled
+from app.models import Observation, PriceChange, Product, ScrapeJob, Shop
+from app.push.push import push_shop
+from app.shopify.lifecycle import UNINSTALLED_REASON, mark_uninstalled
 from tests.integration.factories import auth, installed, make_product
 from tests.integration.ingest.support import NOW, LiveSim, sim_provider
 
@@ -217,4 +219,52 @@ def test_a_product_unlinked_while_it_is_refreshed_stores_nothing_and_stays_count
     outcome = refresh_product(product.id, provider, NOW)  # type: ignore[arg-type]
     assert outcome is RefreshOutcome.GONE
     assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+    assert used(shop.id) == live_sim.stats()["results_billed"] == 1
+
+
+class UninstallsWhilePolling(UnlinksWhilePolling):
+    """The realtime call, with app/uninstalled handled by another worker meanwhile (what
+    `mark_uninstalled` commits: the time, the tokens dropped, the products paused)."""
+
+    def __init__(self, real: OxylabsProvider, shop_id: int) -> None:
+        super().__init__(real, 0)
+        self.shop_id = shop_id
+
+    def poll_now(self, query: ListingQuery, *, received_at: datetime) -> Poll:
+        poll = self.real.poll_now(query, received_at=received_at)
+        with db.engine.begin() as other:
+            other.execute(
+                update(Shop)
+                .where(Shop.id == self.shop_id)
+                .values(uninstalled_at=utcnow(), access_token=None, refresh_token=None)
+            )
+            other.execute(
+                update(Product)
+                .where(Product.shop_id == self.shop_id, Product.status == "active")
+                .values(status="paused", status_reason=UNINSTALLED_REASON)
+            )
+        return poll
+
+
+def test_an_uninstall_while_a_product_is_refreshed_pushes_no_price(
+    app: Flask, live_sim: LiveSim
+) -> None:
+    """The result was billed, so it is stored and counted; the price it proposes (within the
+    shop's tolerance, it would be approved at once) is held with the paused product, and no
+    push sends anything to a shop no longer installed."""
+    shop = installed(
+        "uninstall-refresh.myshopify.com",
+        currency="USD",
+        markup_percent=Decimal("30.00"),
+        auto_push_tolerance_percent=Decimal("100.00"),
+    )
+    product = make_product(shop, asin="B0CYVN8CCQ", shopify_price=Decimal("20.00"))
+    db.session.commit()
+    provider = UninstallsWhilePolling(sim_provider(live_sim), shop.id)
+    assert refresh_product(product.id, provider, NOW) is RefreshOutcome.STORED  # type: ignore[arg-type]
+    assert [change.state for change in db.session.scalars(select(PriceChange))] == ["held"]
+    report = push_shop(shop.id)
+    assert (report.pushed, report.failed) == (0, 0)
+    db.session.expire_all()
+    assert [change.state for change in db.session.scalars(select(PriceChange))] == ["held"]
     assert used(shop.id) == live_sim.stats()["results_billed"] == 1
