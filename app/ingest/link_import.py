@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from app.clock import utcnow
@@ -126,13 +126,9 @@ def _loaded(import_id: int) -> tuple[LinkImport, Shop] | None:
 
 def _progress(link_import: LinkImport, live: bool) -> Callable[[int], None]:
     def report(done: int) -> None:
-        try:
-            link_import.checked = done
-            if live:  # a job: the merchant follows it on the live stream
-                _commit(link_import)
-        except (ObjectDeletedError, StaleDataError):  # the shop was erased, the row with it
-            db.session.rollback()
-            raise _ImportGone from None
+        link_import.checked = done
+        if live:  # a job: the merchant follows it on the live stream
+            _commit(link_import)
 
     return report
 
@@ -185,9 +181,14 @@ def _guarded(import_id: int, live: bool, step: Callable[[LinkImport, Shop], None
     link_import, shop = loaded
     try:
         step(link_import, shop)
-    except _ImportGone:
+    except (_ImportGone, ObjectDeletedError, StaleDataError, InvalidRequestError):
+        # A job's progress commits free the import's row: shop/redact may erase the shop, and
+        # the import with it, between two of them (its row then fails to load, refresh or
+        # update). Then nothing is left to finish or report; any other such error is raised.
         db.session.rollback()
-        return  # erased with its shop while it ran: nothing is left to finish or report
+        if db.session.get(LinkImport, import_id) is None:
+            return
+        raise
     except ShopifyError as error:
         db.session.rollback()
         failed = db.session.get(LinkImport, import_id)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, text
 
 from app.extensions import db
 from app.ingest import link_import
-from app.ingest.link_import import commit_import, request_commit
+from app.ingest.link_import import check_import, commit_import, request_commit
 from app.models import LinkImport, Product, Shop
 from app.shopify.webhook_handlers import ReceivedWebhook, handle_app_uninstalled
 from tests.integration.api.test_product_imports import (
@@ -60,6 +60,37 @@ def after_the_check(monkeypatch: pytest.MonkeyPatch, race: Callable[[], None]) -
         return checked
 
     monkeypatch.setattr(link_import, "check_links", check_then_race)
+
+
+def test_a_shop_erased_after_a_dry_run_job_checked_its_rows_ends_it_quietly(
+    pricing_app: Flask, shopify: LiveShopify, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dry run of a big file is a job too: erased between its last progress and its
+    outcome, it has nothing to record, and no error of ours."""
+    shop, import_id = validated_import(pricing_app, shopify, rows=2)
+    shop_id = shop.id
+    row = db.session.get(LinkImport, import_id)
+    assert row is not None
+    row.state = "validating"  # as a big file's import waits for its check job
+    db.session.commit()
+
+    def erase() -> None:
+        db.session.execute(delete(Shop).where(Shop.id == shop_id))
+
+    real = link_import.check_links
+
+    def check_then_erase(
+        shop_id: int, client: Any, links: Any, progress: Callable[[int], None]
+    ) -> Any:
+        checked = real(shop_id, client, links, progress)
+        progress(len(links.rows))  # the last batch's progress, committed: the row is free
+        in_another_worker(pricing_app, erase)
+        return checked
+
+    monkeypatch.setattr(link_import, "check_links", check_then_erase)
+    check_import(import_id, live=True)
+    db.session.expire_all()
+    assert db.session.get(LinkImport, import_id) is None
 
 
 def test_an_uninstall_while_the_commit_checks_the_rows_writes_no_link(
