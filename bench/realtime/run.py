@@ -191,7 +191,8 @@ def api(sockets: int, rate: float, seconds: float, heavy: bool) -> None:
             f"seeded in {time.monotonic() - started:.0f} s: products {counts[0]}, "
             f"observations {counts[1]}, price changes {counts[2]}"
         )
-        _http_load("open", _products_url(s), 50, 4)  # warm the worker, its pool, its caches
+        # Warm the worker (its threads, pool, prepared statements) at the rate to be measured.
+        _http_load("open", _products_url(s), rate, 10)
         size = "heavy" if heavy else "light"
         print(f"/api/products?limit=50 ({size} data), one worker, open loop, {seconds:.0f} s:")
         alone = _offered(s, rate, seconds, "no sockets")
@@ -229,7 +230,7 @@ def api(sockets: int, rate: float, seconds: float, heavy: bool) -> None:
         for clients in (4, 16):
             _most(s, clients, 10)
         s.restart(2)
-        _http_load("open", _products_url(s), 50, 4)
+        _http_load("open", _products_url(s), rate, 10)
         print("most requests/s, two workers (WEB_CONCURRENCY=2, the Procfile's default):")
         best = max(_most(s, clients, 10) for clients in (8, 32))
         figure(
