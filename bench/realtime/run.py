@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -28,6 +29,7 @@ from bench.realtime import seed
 from bench.realtime.stack import (
     ROOT,
     Stack,
+    machine_busy_seconds,
     process_rss_mib,
     session_token,
     stack,
@@ -138,18 +140,28 @@ def _http_load(*args: object) -> dict[str, Any]:
 
 def _offered(s: Stack, rate: float, seconds: float, label: str) -> float:
     """Open loop at `rate`; prints the latencies; returns p95 in seconds."""
-    cpu = worker_cpu_seconds(s.gunicorn_pid)
+    cpu, busy, load = worker_cpu_seconds(s.gunicorn_pid), machine_busy_seconds(), _load()
     result = _http_load("open", _products_url(s), rate, seconds)
     latencies = result["latencies"]
-    per_request = (worker_cpu_seconds(s.gunicorn_pid) - cpu) / max(1, len(latencies)) * 1000
+    worker = worker_cpu_seconds(s.gunicorn_pid) - cpu
+    others = machine_busy_seconds() - busy - worker
+    per_request = worker / max(1, len(latencies)) * 1000
     print(
         f"  {label}: offered {rate:.0f}/s, served {len(latencies) / result['wall']:.1f}/s, "
         f"{len(latencies)} ok / {result['errors']} errors: "
         + _percentiles([v * 1000 for v in latencies])
     )
-    print(f"  {label}: worker CPU per request {per_request:.2f} ms")
+    print(
+        f"  {label}: worker CPU per request {per_request:.2f} ms; the worker used "
+        f"{worker / result['wall']:.2f} cores, everything else (PostgreSQL, the load, other "
+        f"sessions) {others / result['wall']:.2f} of the 2 (load average {load} -> {_load()})"
+    )
     ordered = sorted(latencies)
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else float("inf")
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def _most(s: Stack, clients: int, seconds: float) -> float:

@@ -223,3 +223,11 @@ def worker_cpu_seconds(pid: int) -> float:
         if fields[1] == str(pid):
             total += (int(fields[11]) + int(fields[12])) / _TICK
     return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine has used so far (all cores, not idle/iowait):
+    beside a worker's own CPU it shows what else ran during a measurement."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / _TICK
