@@ -110,8 +110,9 @@ def test_list_and_detail_queries_do_not_grow_with_history_or_other_shops(
             assert client.get("/api/products?limit=50", headers=token).status_code == 200
         with counted(app) as detail:
             assert client.get(f"/api/products/{first}", headers=token).status_code == 200
-        fresh = {"Authorization": f"Bearer {session_token(A, now=time.time(), jti=str(ids))}"}
-        ids.reverse()  # another jti: a token this process has not verified yet
+        _counter[0] += 1  # another jti: a token this process has not verified yet
+        jti = f"first-use-{_counter[0]}"
+        fresh = {"Authorization": f"Bearer {session_token(A, now=time.time(), jti=jti)}"}
         with counted(app) as first_use:
             assert client.get("/api/products?limit=50", headers=fresh).status_code == 200
         rollbacks = listing.rollbacks + detail.rollbacks + first_use.rollbacks
