@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, insert, select, text, update
+from sqlalchemy import Row, Select, exists, insert, select, text, update
 
 from app.clock import utcnow
 from app.extensions import current_settings, db
@@ -27,6 +27,7 @@ from app.ingest.budget import lock_shops, reserve
 from app.ingest.oxylabs import MAX_BATCH
 from app.ingest.policy import PollState, batches, next_month_start, next_poll_at
 from app.models import Product, ScrapeJob
+from app.models.scrape_job import LIVE_STATES
 
 #: At most this many products are claimed per tick; the rest wait for the next one.
 CLAIM_LIMIT = 5000
@@ -156,11 +157,18 @@ def _set_next_polls(updates: list[dict[str, Any]]) -> None:
 
 
 def due_statement(now: datetime, limit: int) -> Select[Any]:
-    """The active products due at ``now``, earliest first, at most ``limit``: what a claim
-    reads (the benchmark EXPLAINs it)."""
+    """The active products due at ``now`` with no poll in flight, earliest first, at most
+    ``limit``: what a claim reads (the benchmark EXPLAINs it).
+
+    A product whose last claim is still unsubmitted or uncollected past its next due time
+    (its submit job queued behind others or lost, Oxylabs slow, collecting stopped) is not
+    claimed a second time: it would be reserved and billed twice for one turn. It stays due,
+    and is claimed once that poll is collected (which moves its next poll on) or given up.
+    The partial index `ix_scrape_job_live_product` answers the check per product."""
+    in_flight = exists().where(ScrapeJob.product_id == Product.id, ScrapeJob.state.in_(LIVE_STATES))
     return (
         select(*_COLUMNS)
-        .where(Product.status == "active", Product.next_poll_at <= now)
+        .where(Product.status == "active", Product.next_poll_at <= now, ~in_flight)
         .order_by(Product.next_poll_at)
         .limit(limit)
     )

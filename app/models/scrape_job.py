@@ -21,6 +21,9 @@ SCRAPE_JOB_STATES = ("claimed", "pending", "done", "faulted", "collected", "aban
 #: Rows without a provider ticket: claimed and not yet submitted, or given up before submitting.
 UNSUBMITTED_STATES = ("claimed", "abandoned")
 CLAIMED = "state = 'claimed'"
+#: A poll in flight: claimed (its result reserved) and not yet submitted, or submitted and not
+#: yet collected. A product has at most one; the claim skips products that have one.
+LIVE_STATES = ("claimed", "pending")
 
 
 class ScrapeJob(db.Model):  # type: ignore[name-defined,misc]
@@ -33,6 +36,9 @@ class ScrapeJob(db.Model):  # type: ignore[name-defined,misc]
         ),
         Index("ix_scrape_job_state_submitted", "state", "submitted_at"),
         partial_index("ix_scrape_job_claimed_batch", "batch_key", where=CLAIMED),
+        partial_index(
+            "ix_scrape_job_live_product", "product_id", where=one_of("state", LIVE_STATES)
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -17,6 +17,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.ingest.batch import RESUBMIT_AFTER, collect_pending, submit_claimed, unsubmitted_batches
 from app.ingest.jobs import collect_tickets, ingest_tick, submit_batch
+from app.ingest.polling import claim_due
 from app.ingest.provider import ListingQuery, OxylabsProvider, Ticket
 from app.models import Observation, Product, ScrapeJob, Shop
 from tests.integration.factories import make_product, make_shop
@@ -169,3 +170,37 @@ def test_a_batch_is_never_submitted_twice_at_once(sim_app: Flask, live_sim: Live
     assert submitted == [4]
     assert live_sim.stats()["jobs_submitted"] == 4
     assert claimed_keys() == set()
+
+
+def test_a_product_is_not_claimed_again_while_its_claim_is_live(
+    sim_app: Flask, live_sim: LiveSim
+) -> None:
+    """A claim left unsubmitted (its submit job waiting behind others, or lost and not yet
+    swept) or submitted and uncollected (Oxylabs still working, or collect stopped) past the
+    product's next due time does not claim the product a second time: one product, one poll
+    in flight, one reservation."""
+    products = due_products(2)
+    shop_id = products[0].shop_id
+    now = utcnow()
+    assert sorted(claim_due(now).product_ids) == sorted(p.id for p in products)
+    (key,) = claimed_keys()
+
+    def due_again() -> datetime:
+        db.session.expire_all()
+        return max(p.next_poll_at for p in db.session.scalars(select(Product))) + timedelta(
+            seconds=1
+        )
+
+    unsubmitted = due_again()
+    assert claim_due(unsubmitted).product_ids == []  # claimed, not yet submitted
+    provider = sim_provider(live_sim)
+    assert submit_claimed(key, provider, unsubmitted) == 2
+    uncollected = due_again()
+    assert claim_due(uncollected).product_ids == []  # submitted, not yet collected
+    assert db.session.get(Shop, shop_id).oxylabs_results_used == 2
+
+    assert collect_pending(provider, uncollected).stored == 2
+    # Collected: due at the next turn counted from the result, and claimed then.
+    assert sorted(claim_due(due_again()).product_ids) == sorted(p.id for p in products)
+    assert db.session.get(Shop, shop_id).oxylabs_results_used == 4
+    assert live_sim.stats()["jobs_submitted"] == 2
