@@ -8,7 +8,8 @@ tampered, schemathesis with `--examples` cases per operation and mode, Redis and
 each down `--outage` seconds under load, besides the SIGKILL of worker and work horse
 mid-push, mid-submit and mid-collect, each on a private redis-server and PostgreSQL cluster
 the suite starts itself. Each scenario prints its figures in one line
-(tests/reliability/figures.py: lost, duplicated, 5xx, seconds to converge); they go to the
+(tests/reliability/figures.py: lost, duplicated, 5xx, seconds to converge, Oxylabs usage
+recorded against billed where the scenario polls); they go to the
 report and, with the machine's load before and after (`uptime`), into this folder's
 README.md, between its FIGURES markers.
 """
@@ -104,6 +105,15 @@ def _figures(row: dict[str, str]) -> None:
         value = int(row[name])
         label = "5xx" if name == "server_errors" else name
         figure(f"{scenario}: {label}", value, "items", target="0", met=value == 0)
+    if row.get("recorded") is not None:
+        difference = int(row["recorded"]) - int(row["billed"])
+        figure(
+            f"{scenario}: Oxylabs usage recorded - billed",
+            difference,
+            "results",
+            target="0",
+            met=difference == 0,
+        )
     seconds = float(row["seconds"])
     figure(
         f"{scenario}: time to converge",
@@ -148,6 +158,8 @@ def write_readme(
     ]
     for row in rows:
         notes = (row.get("notes") or "").replace("|", "/")
+        if row.get("recorded") is not None:
+            notes = f"Oxylabs usage recorded {row['recorded']}, billed {row['billed']}; {notes}"
         lines.append(
             f"| {row['scenario']} | {row['lost']} | {row['duplicated']} | "
             f"{row['server_errors']} | {row['seconds']} s | {notes} |".replace("| - s |", "| - |")

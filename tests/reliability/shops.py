@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from tests.reliability.stack import Stack, http_call, http_json, wait_until
 
 
@@ -175,3 +177,41 @@ def running_job(stack: Stack, queue: str, prefix: str) -> bool:
 
 def timed(start: float) -> float:
     return round(time.monotonic() - start, 1)
+
+
+#: Usage is read once it has not moved for this long with nothing in flight.
+USAGE_QUIET_SECONDS = 3.0
+
+
+def settled_usage(stack: Stack, timeout: float = 90) -> tuple[int, int]:
+    """(recorded, billed): the Oxylabs results every shop's counter holds this month, summed,
+    and the results the Oxylabs simulator billed (`/_sim/stats` `results_billed`), read once
+    nothing is in flight: no poll claimed (reserved, maybe not yet sent) or pending (a faulted
+    job is refunded when collected), no ingest job queued or running (a refresh reserves as it
+    starts), and both figures unchanged for `USAGE_QUIET_SECONDS`. Raises AssertionError when
+    that never happens within `timeout` seconds."""
+    from redis import Redis
+
+    def read() -> tuple[int, int, int]:
+        with psycopg.connect(stack.postgres.url, connect_timeout=5) as connection:
+            row = connection.execute(
+                "SELECT (SELECT coalesce(sum(oxylabs_results_used), 0) FROM shop"
+                "  WHERE oxylabs_usage_month = date_trunc('month', now() AT TIME ZONE 'UTC')),"
+                " (SELECT count(*) FROM scrape_job WHERE state IN ('claimed', 'pending'))"
+            ).fetchone()
+        assert row is not None
+        with Redis.from_url(stack.redis.url) as redis:
+            jobs = int(redis.llen("rq:queue:ingest")) + int(redis.zcard("rq:wip:ingest"))
+        return int(row[0]), int(stack.oxylabs_stats()["results_billed"]), int(row[1]) + jobs
+
+    deadline = time.monotonic() + timeout
+    last: tuple[int, int] | None = None
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        recorded, billed, in_flight = read()
+        if in_flight or (recorded, billed) != last:
+            last, quiet_since = (recorded, billed), time.monotonic()
+        elif time.monotonic() - quiet_since >= USAGE_QUIET_SECONDS:
+            return recorded, billed
+        time.sleep(0.5)
+    raise AssertionError(f"Oxylabs usage still moving after {timeout:.0f} s: last {last}")

@@ -16,7 +16,8 @@ hand. Three shops keep it busy across the fault:
 Meanwhile a dashboard reads pages and asks for refreshes: every answer must be a 2xx or a 503
 with Retry-After. Figures (tests/reliability/figures.py): lost (a price not written, a product
 not observed, a delivery not handled), duplicated (a second price write, observation or
-handling), 5xx, and the seconds from the restart until all three shops converged, under 60.
+handling), 5xx, the seconds from the restart until all three shops converged, under 60, and
+the Oxylabs results the shops recorded against those the simulator billed, equal.
 `make test` runs a 6 s outage; bench/reliability a 20 s one.
 """
 
@@ -32,7 +33,7 @@ import psycopg
 
 from tests.reliability.figures import Figures, report
 from tests.reliability.load import Dashboard, Webhooks
-from tests.reliability.shops import Merchant, install, timed, wait_for_proposals
+from tests.reliability.shops import Merchant, install, settled_usage, timed, wait_for_proposals
 from tests.reliability.stack import Stack, http_json
 
 OUTAGE_SECONDS = float(os.environ.get("RESTART_OUTAGE_SECONDS", "6"))
@@ -131,6 +132,7 @@ def _restart_under_load(
         f"{double_writes} writes, {double_observations} observations, {double_handled} "
         f"webhooks; dashboard answers {dict(pusher.answers)}; webhook answers "
         f"{dict(hook_answers)}; alive {', '.join(alive)}",
+        settled_usage(stack),
     )
     report(figures)
     # The fault met work in flight, and was answered as an outage; nothing needed a restart.
