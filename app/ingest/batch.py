@@ -1,10 +1,11 @@
 """Scheduled polling through provider batches: submit, record the tickets, collect later.
 
 A batch starts as `claimed` scrape_job rows (written by `app.ingest.polling.claim_due`).
-Submitting locks them, asks the provider, and commits each row's ticket (`pending`); a submit
-killed before that commit leaves them `claimed`, and `unsubmitted_batches` names the batch
-again once its job is no longer alive. Each attempt is committed on the claims before the
-batch is sent: a batch sent and never answered (a run killed after sending, an answer lost or
+Submitting commits an attempt on them, asks the provider with no transaction open (no row
+stays locked across a call to Oxylabs: an unlink never waits on it), and commits each row's
+ticket (`pending`) on the rows still there; a submit killed before that commit leaves them
+`claimed`, and `unsubmitted_batches` names the batch again once its job is no longer alive.
+A batch sent and never answered (a run killed after sending, an answer lost or
 unreadable) is counted as billed, since the provider may have taken it and takes no
 idempotency key, and never sent again under the same claims; its products are due again and
 claimed (and counted) anew.
@@ -19,12 +20,15 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, TextClause, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.ingest.asin import Listing
@@ -81,16 +85,31 @@ def submit_products(product_ids: Sequence[int], provider: Provider, now: datetim
 def submit_claimed(key: str, provider: Provider, now: datetime) -> int:
     """Submit the claimed rows of batch `key` and commit their tickets; how many.
 
-    The rows stay locked (`FOR UPDATE SKIP LOCKED`) from before the provider is asked until
-    its tickets are committed, so a second run of the same batch finds nothing to submit while
-    the first is alive. Each attempt is committed on the rows before the batch is sent: a run
-    killed after sending leaves it there, and the next run takes the batch as billed and lost
+    No row stays locked while the provider is asked (up to its read timeout, 30 s): each
+    attempt is committed on the claims in a short transaction, the batch is sent with no
+    transaction open, and the tickets are recorded in another short one, on the claims still
+    there (a product unlinked meanwhile took its claim with it: its result is billed and
+    stays counted, and there is nothing to store it on). So an unlink, an uninstall or a
+    collect never waits on the provider behind a submit.
+
+    A run of the same batch at the same time submits nothing (0): while a run is with the
+    provider it holds the batch's advisory lock (`_sending`; a session lock of PostgreSQL
+    that dies with its connection, and locks no row). A run that finds an attempt committed
+    and no run holding the lock takes the batch as sent by a run that died and billed
     (`_lost`) rather than paying for it a second time unrecorded. Nothing claimed under `key`
-    (submitted already, or its products unlinked): 0. Raises RetryableError, the rows claimed
+    (submitted already, or its products unlinked): 0. Raises RetryableError, the claims left
     as before, when the provider surely did not take the batch and may later.
     """
+    with _sending(key) as ours:
+        if not ours:
+            return 0
+        return _submit(key, provider, now)
+
+
+def _submit(key: str, provider: Provider, now: datetime) -> int:
     claims = _lock_claims(key)
     if not claims:
+        db.session.rollback()
         return 0
     if any(claim.attempts for claim in claims):
         _lost(claims, "a run that sent this batch stopped before recording its tickets", now)
@@ -98,39 +117,138 @@ def submit_claimed(key: str, provider: Provider, now: datetime) -> int:
         return 0
     products = _active_products([claim.product_id for claim in claims])
     live = [claim for claim in claims if claim.product_id in products]
-    # Paused since the claim: given up (and refunded) before the provider is asked, so that
-    # no shop row is locked while it works.
+    # Paused since the claim: given up (and refunded) before the provider is asked.
     _give_up([claim for claim in claims if claim.product_id not in products], now)
     queries = [query_for(products[claim.product_id]) for claim in live]
     for claim in live:
         claim.attempts = (claim.attempts or 0) + 1
-    attempts = {claim.id: claim.attempts for claim in live}
-    commit_before_asking()
-    live = _relock(attempts)
-    if not live:
+    sent = [_Sent(claim.id, claim.shop_id, claim.product_id, claim.attempts) for claim in live]
+    commit_before_asking()  # the claims' locks go with the transaction
+    if not sent:
         return 0
     try:
         tickets = provider.submit(queries)
     except PermanentError as error:
-        metrics.scrape_failed(error, len(live))
-        _refuse(live, error, now)
+        metrics.scrape_failed(error, len(sent))
+        _refuse(sent, error, now)
         return 0
     except UnconfirmedError as error:
-        metrics.scrape_failed(error, len(live))
-        _lost(live, str(error), now)
+        metrics.scrape_failed(error, len(sent))
+        _lost(_still_sent(sent), str(error), now)
         db.session.commit()
         log.warning("batch %s: %s; its products are polled again at the next tick", key, error)
         return 0
     except RetryableError as error:
-        metrics.scrape_failed(error, len(live))
-        for claim in live:  # not taken, not billed: claimed as before, for the retry
+        metrics.scrape_failed(error, len(sent))
+        claims = _still_sent(sent)
+        for claim in claims:  # not taken, not billed: claimed as before, for the retry
             claim.attempts -= 1
+        # A claim unlinked meanwhile kept its reservation (it was being sent): given back.
+        _refund_sent(_gone(sent), now)
         db.session.commit()
         raise
-    for claim, ticket in zip(live, tickets, strict=True):
+    recorded = 0
+    ticket_of = {item.claim_id: ticket for item, ticket in zip(sent, tickets, strict=True)}
+    for claim in _still_sent(sent):
+        ticket = ticket_of[claim.id]
         claim.provider_job_id, claim.state, claim.submitted_at = ticket.ticket_id, "pending", now
+        recorded += 1
     db.session.commit()
-    return len(tickets)
+    return recorded
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A claim as it was sent: the attempt committed on it, and whose result it is."""
+
+    claim_id: int
+    shop_id: int
+    product_id: int
+    attempt: int
+
+
+#: The advisory locks of batches being sent: (this namespace, hashtext(batch key)).
+_SENDING_LOCKS = 0x5B1D
+
+
+@contextmanager
+def _sending(key: str) -> Iterator[bool]:
+    """Hold the batch's advisory lock on a connection of its own, outside any transaction
+    (so it locks no row), while the batch is sent; True when taken, False when another run
+    holds it. The lock goes with its connection: a run killed mid-send frees it. SQLite
+    (single process) has none: True."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    lock = text("SELECT pg_try_advisory_lock(:space, hashtext(:key))")
+    unlock = text("SELECT pg_advisory_unlock(:space, hashtext(:key))")
+    names = {"space": _SENDING_LOCKS, "key": key}
+    with db.engine.connect() as connection:
+        taken = bool(connection.scalar(lock, names))
+        connection.commit()
+        try:
+            yield taken
+        finally:
+            if taken:
+                _unlock(connection, unlock, names)
+
+
+def _unlock(connection: Connection, unlock: TextClause, names: dict[str, Any]) -> None:
+    """Free a batch's advisory lock; a connection lost meanwhile (PostgreSQL restarted) took
+    the lock with it, which is all the unlock was for."""
+    try:
+        connection.scalar(unlock, names)
+        connection.commit()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.info("the batch lock's connection was lost, and the lock with it: %s", error)
+
+
+def _still_sent(sent: list[_Sent]) -> list[ScrapeJob]:
+    """The claims of `sent` still there and still claimed under the attempt just made,
+    locked: an unlink deleted the others, and a run that took them meanwhile (only where the
+    advisory lock was lost with its connection) counted them itself."""
+    if not sent:
+        return []
+    attempts = {item.claim_id: item.attempt for item in sent}
+    if db.engine.dialect.name == "postgresql":
+        # Their products first, as an unlink locks them (then the claims, by its cascade).
+        products = sorted({item.product_id for item in sent})
+        db.session.execute(
+            select(Product.id)
+            .where(Product.id.in_(products))
+            .order_by(Product.id)
+            .with_for_update()
+        ).all()
+    statement = (
+        select(ScrapeJob)
+        .where(ScrapeJob.id.in_(sorted(attempts)), ScrapeJob.state == "claimed")
+        .order_by(ScrapeJob.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return [row for row in db.session.scalars(statement) if row.attempts == attempts[row.id]]
+
+
+def _gone(sent: list[_Sent]) -> list[_Sent]:
+    """The claims of `sent` deleted meanwhile (their products unlinked or their shop erased;
+    a claim another run took is kept by it, and not here)."""
+    there = set(
+        db.session.scalars(
+            select(ScrapeJob.id).where(ScrapeJob.id.in_([item.claim_id for item in sent]))
+        )
+    )
+    return [item for item in sent if item.claim_id not in there]
+
+
+def _refund_sent(sent: list[_Sent], now: datetime) -> None:
+    """Give back the results reserved for claims the provider did not take (nothing billed)."""
+    counts = Counter(item.shop_id for item in sent)
+    shops = lock_shops(set(counts))
+    for shop_id, count in counts.items():
+        if shop_id in shops:
+            refund(shops[shop_id], count, now)
 
 
 def unsubmitted_batches(now: datetime, alive: Callable[[str], bool]) -> list[str]:
@@ -170,37 +288,28 @@ def _lock_claims(key: str) -> list[ScrapeJob]:
     return list(db.session.scalars(statement))
 
 
-def _relock(attempts: dict[int, int]) -> list[ScrapeJob]:
-    """The claims of `attempts` (id: the attempt just recorded) again, locked, still claimed
-    with that attempt (a run that took them meanwhile counts them lost itself)."""
-    if not attempts:
-        return []
-    statement = (
-        select(ScrapeJob)
-        .where(ScrapeJob.id.in_(sorted(attempts)), ScrapeJob.state == "claimed")
-        .order_by(ScrapeJob.id)
-        .execution_options(populate_existing=True)
-    )
-    if db.engine.dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    locked = [row for row in db.session.scalars(statement) if row.attempts == attempts[row.id]]
-    if len(locked) != len(attempts):
-        db.session.rollback()
-        return []
-    return locked
-
-
 def _lost(claims: list[ScrapeJob], reason: str, now: datetime) -> None:
     """Claims sent to the provider whose answer never came back whole: it may have accepted
     them, and bills their results, so their reservations stay spent; given up, with their
-    products due at once, to be claimed (and counted) again by the next tick."""
+    products due at once, to be claimed (and counted) again by the next tick. A product
+    another transaction holds (an unlink deleting it, a refresh storing its result) is left
+    at its next turn: waiting for it could deadlock with an unlink, which waits for these
+    very claims (its cascade deletes them)."""
+    if not claims:
+        return
     for claim in claims:
         claim.state, claim.error, claim.completed_at = "abandoned", reason[:500], now
-    db.session.execute(
-        update(Product)
-        .where(Product.id.in_(sorted({claim.product_id for claim in claims})))
-        .values(next_poll_at=now)
-    )
+    wanted = sorted({claim.product_id for claim in claims})
+    if db.engine.dialect.name == "postgresql":
+        free = (
+            select(Product.id)
+            .where(Product.id.in_(wanted))
+            .order_by(Product.id)
+            .with_for_update(skip_locked=True)
+        )
+        wanted = list(db.session.scalars(free))
+    if wanted:
+        db.session.execute(update(Product).where(Product.id.in_(wanted)).values(next_poll_at=now))
 
 
 def _active_products(product_ids: Sequence[int]) -> dict[int, Product]:
@@ -222,21 +331,25 @@ def _give_up(claims: list[ScrapeJob], now: datetime) -> None:
         claim.state, claim.error, claim.completed_at = "abandoned", reason, now
 
 
-def _refuse(claims: list[ScrapeJob], error: PermanentError, now: datetime) -> None:
-    """The provider refused the batch: a person must look; nothing was billed."""
+def _refuse(sent: list[_Sent], error: PermanentError, now: datetime) -> None:
+    """The provider refused the batch: a person must look; nothing was billed, so every
+    claim sent is given back, an unlinked product's included."""
+    claims = _still_sent(sent)
     products = list(
         db.session.scalars(
             select(Product)
-            .where(Product.id.in_(sorted(claim.product_id for claim in claims)))
+            .where(Product.id.in_(sorted(item.product_id for item in sent)))
             .order_by(Product.id)
         )
     )
-    shops = lock_shops({product.shop_id for product in products})
+    counts = Counter(item.shop_id for item in sent)
+    shops = lock_shops(set(counts))
     errors = []
     for shop_id, shop in shops.items():
+        refund(shop, counts[shop_id], now)
         mine = [product for product in products if product.shop_id == shop_id]
-        refund(shop, len(mine), now)
-        errors += needs_person(mine, shop, error, now)
+        if mine:
+            errors += needs_person(mine, shop, error, now)
     for claim in claims:
         claim.state, claim.error, claim.completed_at = "abandoned", str(error)[:500], now
     db.session.commit()

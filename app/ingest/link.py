@@ -217,8 +217,9 @@ def unlink_product(product: Product, now: datetime) -> None:
     """Delete the link (its history, changes and polls go with it, by cascade) and commit,
     giving back the results reserved for polls of it not yet sent to the provider.
 
-    Locks the product, then its unsent claims (waiting for a submit that is sending them,
-    which makes them sent, and billed), then the shop: the order the polling stages lock.
+    Locks the product, then its unsent claims (waiting, a moment, for a submit committing
+    its attempt on them, which makes them sent, and billed: a submit holds no lock while
+    Oxylabs answers), then the shop: the order the polling stages lock.
     """
     locked = db.session.scalar(select(Product).where(Product.id == product.id).with_for_update())
     if locked is None:  # unlinked by another request meanwhile

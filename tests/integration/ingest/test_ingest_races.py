@@ -22,13 +22,20 @@ from app.extensions import db
 from app.ingest import batch, refresh
 from app.ingest.batch import collect_pending, submit_claimed
 from app.ingest.jobs import ingest_tick
+from app.ingest.oxylabs import OxylabsClient
 from app.ingest.provider import ListingQuery, OxylabsProvider, Poll
 from app.ingest.refresh import RefreshOutcome, refresh_product
 from app.models import Observation, PriceChange, Product, ScrapeJob, Shop
 from app.push.push import push_shop
 from app.shopify.lifecycle import UNINSTALLED_REASON, mark_uninstalled
 from tests.integration.factories import auth, installed, make_product
-from tests.integration.ingest.support import NOW, LiveSim, sim_provider
+from tests.integration.ingest.support import (
+    NOW,
+    SIM_PASSWORD,
+    SIM_USER,
+    LiveSim,
+    sim_provider,
+)
 
 
 @pytest.fixture
@@ -268,3 +275,100 @@ def test_an_uninstall_while_a_product_is_refreshed_pushes_no_price(
     db.session.expire_all()
     assert [change.state for change in db.session.scalars(select(PriceChange))] == ["held"]
     assert used(shop.id) == live_sim.stats()["results_billed"] == 1
+
+
+class HoldsTheSubmit:
+    """The Oxylabs simulator taking the batch, its answer held (its push-pull latency, or its
+    timeout fault: the batch taken and billed, the answer never back within the client's read
+    timeout); the call does not return before the unlink the test makes meanwhile has
+    answered, or `HOLD` seconds. So an unlink that waited for the submit is seen."""
+
+    HOLD = 20.0
+
+    def __init__(self, real: OxylabsProvider) -> None:
+        self.real = real
+        self.inside = threading.Event()
+        self.unlinked = threading.Event()
+        self.unlinked_inside: bool | None = None
+
+    def submit(self, queries: Sequence[ListingQuery]) -> Any:
+        self.inside.set()
+        try:
+            return self.real.submit(queries)
+        finally:
+            self.unlinked_inside = self.unlinked.wait(self.HOLD)
+
+
+@pytest.mark.parametrize("fault", ["latency", "timeout"])
+def test_an_unlink_answers_while_its_batch_is_with_oxylabs(
+    sim_app: Flask, live_sim: LiveSim, fault: str
+) -> None:
+    """No row is locked while a batch is sent: an unlink answers while the submit waits on
+    Oxylabs. Its product's ticket has nowhere to go; the result stays counted, as Oxylabs
+    bills it, and the other products are collected (or polled again after a lost answer)."""
+    shop, products = due(3)
+    gone = products[1]
+    client = sim_app.test_client()
+    now = utcnow()
+    ingest_tick(now)
+    key = claimed_key()
+    if fault == "latency":
+        live_sim.configure(push_pull_latency_seconds=0.5)
+        real = sim_provider(live_sim)
+    else:  # taken and billed, its answer held past the client's read timeout
+        live_sim.configure(next_faults=["timeout"], stall_seconds=2.0)
+        real = OxylabsProvider(
+            OxylabsClient(
+                username=SIM_USER,
+                password=SIM_PASSWORD,
+                realtime_url=live_sim.realtime_url,
+                data_url=live_sim.url,
+                read_timeout=0.5,
+                max_retries=0,
+            )
+        )
+    held = HoldsTheSubmit(real)
+    submitted: list[int] = []
+
+    def submit() -> None:
+        with sim_app.app_context():
+            submitted.append(submit_claimed(key, held, now))  # type: ignore[arg-type]
+            db.session.remove()
+
+    thread = threading.Thread(target=submit)
+    thread.start()
+    assert held.inside.wait(30)
+    response = client.delete(f"/api/products/{gone.id}", headers=auth(shop.domain))
+    held.unlinked.set()
+    thread.join(timeout=60)
+    assert response.status_code == 204
+    assert held.unlinked_inside is True, "the unlink waited for the submit's call to Oxylabs"
+    live_sim.configure(push_pull_latency_seconds=0)
+
+    db.session.expire_all()
+    kept = [products[0].id, products[2].id]
+    provider = sim_provider(live_sim)
+    if fault == "latency":
+        assert submitted == [2]  # the unlinked product's ticket had no claim left to go on
+        assert collect_pending(provider, now).stored == 2
+    else:  # the answer was lost: counted as billed, and the products polled again
+        assert submitted == [0]
+        assert ingest_tick(now) == 2
+        assert submit_claimed(claimed_key_of(kept), provider, now) == 2
+        assert collect_pending(provider, now).stored == 2
+    observed = db.session.scalars(select(Observation.product_id)).all()
+    assert sorted(observed) == kept  # nothing lost, nothing stored twice
+    stats = live_sim.stats()
+    assert used(shop.id) == stats["results_billed"] == stats["jobs_submitted"]
+
+
+def claimed_key_of(product_ids: list[int]) -> str:
+    (key,) = set(
+        db.session.scalars(
+            select(ScrapeJob.batch_key).where(
+                ScrapeJob.state == "claimed", ScrapeJob.product_id.in_(product_ids)
+            )
+        )
+    )
+    assert key is not None
+    return key
