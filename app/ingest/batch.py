@@ -12,8 +12,9 @@ claimed (and counted) anew.
 
 Tickets are committed to `scrape_job` before anything waits on them, so a worker that dies
 mid-poll leaves pending rows that the next collect run picks up instead of paying again.
-Collecting locks each pending row (SKIP LOCKED on PostgreSQL) and moves it to `collected`
-in the same transaction as its observation: the same ticket is never stored twice.
+Collecting fetches the results with no transaction open (no row is locked while Oxylabs
+answers), then locks each ticket still pending (SKIP LOCKED on PostgreSQL) and moves it to
+`collected` in the same transaction as its observation: the same ticket is never stored twice.
 """
 
 from __future__ import annotations
@@ -369,9 +370,20 @@ class CollectRun:
 
 
 def collect_pending(provider: Provider, now: datetime, limit: int = COLLECT_CHUNK) -> CollectRun:
-    """Collect up to `limit` pending tickets, oldest first; commit, then announce."""
+    """Collect up to `limit` pending tickets, oldest first; commit, then announce.
+
+    The results are fetched with no transaction open, so no row is locked while Oxylabs
+    answers (each fetch up to its 30 s read timeout): an unlink or a refresh never waits on
+    it. They are stored in one short transaction, on the tickets still pending (SKIP LOCKED:
+    another collect may hold them) and the products still there and free. Fetching a result
+    twice costs nothing (Oxylabs bills the job, not its reads); storing it twice cannot
+    happen, as a ticket leaves `pending` in the transaction that stores it.
+    """
     run = CollectRun()
-    jobs = _lock_pending(limit)
+    asks = _pending_asks(limit)
+    db.session.rollback()  # the read ends here: nothing is held while Oxylabs answers
+    answers = dict(zip([ask[0] for ask in asks], _fetch_all(asks, provider, now), strict=True))
+    jobs = _lock_pending(sorted(answers))
     products, busy = _lock_products({job.product_id for job in jobs})
     live = []
     for job in jobs:
@@ -384,7 +396,8 @@ def collect_pending(provider: Provider, now: datetime, limit: int = COLLECT_CHUN
         # left for the next run: waiting for it could deadlock with an unlink, which waits
         # for these very tickets (its cascade deletes them).
     kept: list[tuple[Product, Observation, bool]] = []
-    for (job, product), answer in zip(live, _fetch_all(live, provider, now), strict=True):
+    for job, product in live:
+        answer = answers[job.id]
         job.attempts = (job.attempts or 0) + 1
         if isinstance(answer, Poll):
             row, trusted = record_poll(product, answer, now)
@@ -423,18 +436,18 @@ def _take_ids(rows: list[Observation]) -> None:
         row.id = row_id
 
 
+#: A ticket to fetch: its scrape_job id, Oxylabs' job id, and the listing it asked for.
+_Ask = tuple[int, str, Listing]
+
+
 def _fetch_all(
-    live: list[tuple[ScrapeJob, Product]], provider: Provider, now: datetime
+    asks: list[_Ask], provider: Provider, now: datetime
 ) -> list[Poll | ProviderError | None]:
     """Ask for every ticket's result, a few at a time: the provider's latency dominates."""
-    asks = [
-        (str(job.provider_job_id), Listing(product.asin, product.marketplace))
-        for job, product in live
-    ]
 
-    def fetch(ask: tuple[str, Listing]) -> Poll | ProviderError | None:
+    def fetch(ask: _Ask) -> Poll | ProviderError | None:
         try:
-            return provider.collect(ask[0], ask[1], received_at=now)
+            return provider.collect(ask[1], ask[2], received_at=now)
         except ProviderError as error:
             metrics.scrape_failed(error)
             return error
@@ -473,12 +486,25 @@ def _fault(job: ScrapeJob, product: Product, error: str, now: datetime) -> None:
     product.next_poll_at = next_poll_at(poll_state(product), now)
 
 
-def _lock_pending(limit: int) -> list[ScrapeJob]:
-    statement = (
-        select(ScrapeJob)
+def _pending_asks(limit: int) -> list[_Ask]:
+    """Up to `limit` pending tickets, oldest first, read without locking them: the listing
+    each asked for is the one its claim recorded."""
+    rows = db.session.execute(
+        select(ScrapeJob.id, ScrapeJob.provider_job_id, ScrapeJob.asin, ScrapeJob.marketplace)
         .where(ScrapeJob.state == "pending")
         .order_by(ScrapeJob.submitted_at, ScrapeJob.id)
         .limit(limit)
+    ).all()
+    return [(row.id, str(row.provider_job_id), Listing(row.asin, row.marketplace)) for row in rows]
+
+
+def _lock_pending(job_ids: list[int]) -> list[ScrapeJob]:
+    """These tickets, locked, those still pending (another collect may have stored some, or
+    hold them: SKIP LOCKED on PostgreSQL; an unlink may have deleted some)."""
+    statement = (
+        select(ScrapeJob)
+        .where(ScrapeJob.id.in_(job_ids), ScrapeJob.state == "pending")
+        .order_by(ScrapeJob.id)
     )
     if db.engine.dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)

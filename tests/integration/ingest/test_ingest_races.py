@@ -117,8 +117,8 @@ def test_an_unlink_while_tickets_are_collected_neither_deadlocks_nor_fails(
     other = threading.Thread(target=unlink)
     real = batch._lock_pending
 
-    def lock_then_unlink(limit: int) -> list[ScrapeJob]:
-        jobs = real(limit)
+    def lock_then_unlink(job_ids: list[int]) -> list[ScrapeJob]:
+        jobs = real(job_ids)
         other.start()
         wait_until_blocked(backend)  # the unlink waits for these tickets
         return jobs
@@ -372,3 +372,61 @@ def claimed_key_of(product_ids: list[int]) -> str:
     )
     assert key is not None
     return key
+
+
+class HoldsTheCollect:
+    """Oxylabs answering a result fetch (its push-pull latency); the call does not return
+    before the unlink the test makes meanwhile has answered, or `HOLD` seconds."""
+
+    HOLD = 20.0
+
+    def __init__(self, real: OxylabsProvider) -> None:
+        self.real = real
+        self.inside = threading.Event()
+        self.unlinked = threading.Event()
+        self.unlinked_inside: list[bool] = []
+
+    def collect(self, ticket_id: str, listing: Any, *, received_at: datetime) -> Any:
+        self.inside.set()
+        try:
+            return self.real.collect(ticket_id, listing, received_at=received_at)
+        finally:
+            self.unlinked_inside.append(self.unlinked.wait(self.HOLD))
+
+
+def test_an_unlink_answers_while_its_result_is_fetched(sim_app: Flask, live_sim: LiveSim) -> None:
+    """No row is locked while results are fetched: an unlink answers while a collect waits on
+    Oxylabs. Its ticket goes with it (the result was billed and stays counted); the others
+    are stored, once each."""
+    shop, products = due(3)
+    gone = products[1]
+    client = sim_app.test_client()
+    now = utcnow()
+    ingest_tick(now)
+    assert submit_claimed(claimed_key(), sim_provider(live_sim), now) == 3
+    live_sim.configure(push_pull_latency_seconds=0.5)
+    held = HoldsTheCollect(sim_provider(live_sim))
+    runs: list[batch.CollectRun] = []
+
+    def collect() -> None:
+        with sim_app.app_context():
+            runs.append(collect_pending(held, now))  # type: ignore[arg-type]
+            db.session.remove()
+
+    thread = threading.Thread(target=collect)
+    thread.start()
+    assert held.inside.wait(30)
+    response = client.delete(f"/api/products/{gone.id}", headers=auth(shop.domain))
+    held.unlinked.set()
+    thread.join(timeout=60)
+    live_sim.configure(push_pull_latency_seconds=0)
+    assert response.status_code == 204
+    assert held.unlinked_inside == [True] * 3, "the unlink waited for the fetches"
+    (run,) = runs
+    assert (run.stored, run.abandoned) == (2, 0)
+    db.session.expire_all()
+    observed = db.session.scalars(select(Observation.product_id)).all()
+    assert sorted(observed) == sorted([products[0].id, products[2].id])
+    assert collect_pending(sim_provider(live_sim), now).stored == 0
+    stats = live_sim.stats()
+    assert used(shop.id) == stats["results_billed"] == stats["jobs_submitted"] == 3
