@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.broker import current_broker
 from app.clock import utcnow
@@ -203,4 +203,44 @@ def test_a_product_is_not_claimed_again_while_its_claim_is_live(
     # Collected: due at the next turn counted from the result, and claimed then.
     assert sorted(claim_due(due_again()).product_ids) == sorted(p.id for p in products)
     assert db.session.get(Shop, shop_id).oxylabs_results_used == 4
+    assert live_sim.stats()["jobs_submitted"] == 2
+
+
+class LosesTheBatchLock:
+    """A provider call during which the connection holding the batch's advisory lock is cut
+    (PostgreSQL restarted, or the connection killed): the lock goes with it."""
+
+    def __init__(self, real: OxylabsProvider) -> None:
+        self.real = real
+        self.cut: list[int] = []
+
+    def submit(self, queries: Sequence[ListingQuery]) -> list[Ticket]:
+        with db.engine.connect() as other:
+            self.cut = list(
+                other.scalars(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                        " WHERE locktype = 'advisory' AND granted"
+                        " AND database = (SELECT oid FROM pg_database"
+                        "  WHERE datname = current_database())"
+                    )
+                )
+            )
+        return self.real.submit(queries)
+
+
+def test_a_batch_lock_lost_with_its_connection_fails_nothing(
+    sim_app: Flask, live_sim: LiveSim
+) -> None:
+    products = due_products(2)
+    now = utcnow()
+    ingest_tick(now)
+    (key,) = claimed_keys()
+    provider = LosesTheBatchLock(sim_provider(live_sim))
+    assert submit_claimed(key, provider, now) == 2  # type: ignore[arg-type]
+    assert provider.cut == [True]
+    # The lock is free again: a later run of the batch finds it submitted.
+    assert submit_claimed(key, sim_provider(live_sim), now) == 0
+    assert collect_pending(sim_provider(live_sim), now).stored == 2
+    assert observation_counts() == {product.id: 1 for product in products}
     assert live_sim.stats()["jobs_submitted"] == 2
