@@ -141,3 +141,33 @@ def _observe(shop_id: int, product_id: int, minute: int, **values: Any) -> None:
         **values,
     }
     _insert(Observation, **row)
+
+
+def test_rows_outlive_every_migration_up_and_down(
+    empty_database_url: str, make_app: Callable[..., Flask]
+) -> None:
+    """SQLite rebuilds a table to alter it (Alembic's batch "move and copy"): with foreign keys
+    enforced, dropping the old product table cascaded to every observation. No step up or down
+    from 0007 may lose a row that refers to a rebuilt table."""
+    app = make_app(DATABASE_URL=empty_database_url)
+    with app.app_context():
+        upgrade(revision="0007")
+        shop = _insert(Shop, domain="kept.myshopify.com")
+        product = _insert(Product, **_listing(shop, 1), amazon_price=Decimal("20.00"))
+        _observe(shop, product, 1, price=Decimal("20.00"))
+        db.session.commit()
+        db.session.remove()
+
+        def counts() -> tuple[int, int]:
+            found = (
+                len(db.session.scalars(select(Product.__table__.c.id)).all()),
+                len(db.session.scalars(select(Observation.__table__.c.id)).all()),
+            )
+            db.session.remove()  # no transaction left open to block the next migration
+            return found
+
+        upgrade()
+        assert counts() == (1, 1)
+        downgrade(revision="0007")
+        assert counts() == (1, 1)
+        db.session.remove()
