@@ -125,9 +125,15 @@ def get_price_change(change_id: int) -> ResponseReturnValue:
     return jsonify(changes_json([change])[0])
 
 
-def refused(error: ApprovalError) -> ApiError:
-    """A refused approval or rejection as a 409 with the change as it stands."""
+def refused(error: ApprovalError, product_id: int | None = None) -> ApiError:
+    """A refused approval or rejection as a 409 with the change as it stands; a manual
+    override's also names the route that clears it (the message names the page's button)."""
     details = {"change": change_json(error.change)} if error.change is not None else None
+    if error.change is not None:
+        product_id = error.change.product_id
+    if error.code == "manual_override" and product_id is not None:
+        path = f"/api/products/{product_id}/manual-override"
+        details = {**(details or {}), "clear_with": {"method": "DELETE", "path": path}}
     return ApiError(409, error.code, str(error), details)
 
 

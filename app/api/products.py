@@ -218,5 +218,5 @@ def push_product(product_id: int) -> ResponseReturnValue:
     try:
         change = approval.push_product(session.shop, product, actor=session.actor, now=utcnow())
     except ApprovalError as error:
-        raise refused(error) from None
+        raise refused(error, product_id) from None
     return jsonify(change_json(change)), 202

@@ -76,8 +76,7 @@ def override_message(product: Product, currency: str | None) -> str:
     price = _amount(product.manual_override_price, currency)
     return (
         f"This product's price was set by hand in Shopify ({price}), so PriceBridge leaves it "
-        'alone. To hand it back, choose "Use PriceBridge\'s price" (DELETE '
-        f"/api/products/{product.id}/manual-override)."
+        "alone. To hand it back, choose \"Use PriceBridge's price\" on the product's page."
     )
 
 

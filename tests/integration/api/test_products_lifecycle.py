@@ -141,9 +141,12 @@ def test_a_price_set_by_hand_holds_the_open_change_and_push_says_how_to_clear(
     assert body["error"]["code"] == "manual_override"
     assert body["error"]["message"] == (
         "This product's price was set by hand in Shopify (199.00 USD), so PriceBridge leaves it"
-        ' alone. To hand it back, choose "Use PriceBridge\'s price" (DELETE'
-        f" /api/products/{product_id}/manual-override)."
+        " alone. To hand it back, choose \"Use PriceBridge's price\" on the product's page."
     )
+    assert body["error"]["details"]["clear_with"] == {
+        "method": "DELETE",
+        "path": f"/api/products/{product_id}/manual-override",
+    }
     status, _ = world.api("POST", f"/api/price-changes/{change['id']}/approve")
     assert status == 409
     assert world.shopify_price(product["variants"][0]) == "199.00"
