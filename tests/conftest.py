@@ -7,6 +7,8 @@ runs don't collide) and claims a free Redis database number on TEST_REDIS_URL's 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,6 +47,19 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 def _libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(autouse=True)
+def _stop_signals_restored() -> Iterator[None]:
+    """A test that runs an RQ worker in this process (``work(burst=True)``) leaves RQ's SIGINT
+    and SIGTERM handlers installed, and then Ctrl-C no longer stops pytest: put back the ones
+    the test started with."""
+    before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    if threading.current_thread() is threading.main_thread():
+        for number, handler in before.items():
+            if signal.getsignal(number) is not handler:
+                signal.signal(number, handler)
 
 
 @pytest.fixture(scope="session")
