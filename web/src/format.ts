@@ -105,9 +105,15 @@ export function ago(iso: string | null | undefined, now = Date.now(), style: Int
   return format.format(0, "second");
 }
 
-/** A count in a few characters: 100,000 is "100K" (the full number belongs in a title). */
-export function compact(value: number): string {
-  return new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 }).format(value);
+/** `part` of `whole` as a percentage in the shop's locale: "<0.1%", "0.2%", "12%", "120%";
+ * "—" of a whole of 0. */
+export function share(part: number, whole: number): string {
+  if (whole <= 0) return "—";
+  const ratio = part / whole;
+  const digits = ratio > 0 && ratio < 0.1 ? 1 : 0;
+  const format = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: digits });
+  // Something used is never shown as nothing: 2 of 100,000 is "<0.1%", not "0%".
+  return ratio > 0 && ratio < 0.001 ? `<${format.format(0.001)}` : format.format(ratio);
 }
 
 /** Labels for a time axis with ticks every `step` seconds: days as "Nov 30", hours as

@@ -1,11 +1,11 @@
 /**
  * The summary bar: products, the list views' counts, pushes today, budget used, last poll.
  * The cards are drawn once; a new summary changes only the values that moved. Values are kept
- * short enough for a card ("12 / 100K", "5 min. ago") with the full words in their title.
+ * short enough for a card ("0.2%", "5 min. ago") with the full words in their title.
  */
 import { api } from "../api";
 import { h } from "../dom";
-import { ago, compact, dateTime, number } from "../format";
+import { ago, dateTime, number, share } from "../format";
 import type { Usage } from "../types";
 
 export interface Summary {
@@ -45,7 +45,8 @@ function values(summary: Summary): Record<string, [string, string]> {
     failed: count(views.failed ?? 0),
     overridden: count(views.overridden ?? 0),
     pushes_today: summary.pushes_today === null ? ["—", "not known"] : count(summary.pushes_today),
-    budget: [`${compact(used)} / ${compact(budget)}`, `${number(used)} of ${number(budget)} Oxylabs results this month`],
+    // A share fits the card at any size ("154 / 100K" did not); the title has the counts.
+    budget: [share(used, budget), `${number(used)} of ${number(budget)} Oxylabs results this month`],
     last_poll: [ago(summary.last_poll_at, Date.now(), "narrow"), summary.last_poll_at ? dateTime(summary.last_poll_at) : "never"],
   };
 }
